@@ -1,0 +1,274 @@
+"""Settings, all read from the environment (see the README's settings table).
+
+Unset, everything runs embedded in one process: SQLite and the in-memory channel layer.
+``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL`` to channels-redis; the code paths
+are the same.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+
+# Listed explicitly (never "*"): the WebSocket origin check reuses this list.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",  # first: `manage.py runserver` then serves HTTP and WebSockets
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "tailwind",
+    "theme",
+    "live",
+    "tasks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+ASGI_APPLICATION = "dashboard.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tasks.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite by default: WAL so readers never block the writer, IMMEDIATE transactions so a
+# read-then-write transaction waits for the lock instead of failing at once, and a generous
+# timeout. The test database is a file because the live-server tests run daphne in a child
+# process that must see the same rows.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channel layer --------------------------------------------------------------------------
+# Sockets have no channel-layer channel: each server process has one hub channel (see
+# live/hub.py) that joins a group per topic its sockets watch, and it is the only channel
+# there is. So ``capacity`` is per process, not per socket, and set high on purpose: an
+# event is ~150 bytes, and a burst must queue, not vanish (the layer drops silently when a
+# channel is full; the hub notices the gap, counts it and re-syncs the pages).
+# ``expiry`` is how long an undelivered event may wait; 60 s rather than the lesson's 10 s,
+# because a busy process may need seconds to drain a burst. ``group_expiry`` is short
+# because the hub re-joins its groups every LIVE["GROUP_REFRESH"] seconds: memberships of a
+# process that died vanish within minutes instead of the default day.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+LIVE_HUB_CAPACITY = env_int("LIVE_HUB_CAPACITY", 10_000)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 times out reads after 5 s, which races channels-redis's
+                        # 5 s blocking pop (channels_redis#422).
+                        "socket_timeout": None,
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 200),
+                    }
+                ],
+                "capacity": LIVE_HUB_CAPACITY,
+                "expiry": 60,
+                "group_expiry": 300,
+                "prefix": os.environ.get("REDIS_PREFIX", "live"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {
+                "capacity": LIVE_HUB_CAPACITY,
+                "expiry": 60,
+                "group_expiry": 300,
+            },
+        }
+    }
+
+# The live engine (live/). Times are in seconds.
+LIVE = {
+    # Largest inbound WebSocket frame the app accepts; bigger ones are closed with 1009.
+    "MAX_FRAME_BYTES": env_int("LIVE_MAX_FRAME_BYTES", 64 * 1024),
+    # A heartbeat re-renders the connection indicator; 2.5 heartbeats without one and the
+    # page shows "reconnecting" by CSS alone (theme/static_src/src/styles.css). The CSS knows
+    # two paces: 10 s (the default) and 1 s (tests).
+    "HEARTBEAT": env_int("LIVE_HEARTBEAT", 10),
+    # Sockets are closed with 1012 (htmx reconnects) after this age, before daphne's own
+    # websocket_timeout would close them with 1000 (which htmx never retries).
+    "MAX_SOCKET_AGE": env_int("LIVE_MAX_SOCKET_AGE", 6 * 3600),
+    # The hub re-joins its channel-layer groups this often (below group_expiry).
+    "GROUP_REFRESH": env_int("LIVE_GROUP_REFRESH", 60),
+    # A topic nobody in this process watches any more is left after this grace period, so
+    # a quick reconnect does not churn group membership.
+    "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),
+    # Inbound actions per socket: a token bucket (rate per second, burst).
+    "RATE": (5.0, 10),
+}
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first so that missing or bad credentials answer 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Live task board API",
+    "DESCRIPTION": "Tasks on the boards you can see. Every write updates open boards live.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+# WhiteNoise serves them in every mode, so daphne alone is a complete server. In DEBUG it
+# reads them straight from the apps (no collectstatic); otherwise from STATIC_ROOT with
+# hashed, compressed names.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+TAILWIND_APP_NAME = "theme"
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS depends on the deployment (a TLS proxy in front); switch these on there.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "live": {"level": os.environ.get("LIVE_LOG_LEVEL", "INFO")},
+        "channels_redis": {"level": "INFO"},
+    },
+}

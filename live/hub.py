@@ -1,0 +1,335 @@
+"""The hub: one per server process, between the channel layer and that process's sockets.
+
+Sockets never join channel-layer groups themselves. The hub owns one channel and joins one
+group per *topic* (``board.3``) that at least one local socket watches. For each event it:
+
+1. renders the fragments in one worker-thread call, once per kind of page and audience
+   (see :mod:`live.registry`), never once per socket;
+2. writes the finished text frame straight to each local socket, skipping sockets whose
+   snapshot already contains the change (the event's ``seq``).
+
+So an event costs one channel-layer message per process, a bounded number of renders and
+queries, and one cheap write per socket. The hub also:
+- notices gaps in a topic's change numbers (an event the layer dropped) and re-sends a
+  fresh snapshot to the affected sockets, so a drop is counted and healed, never silent;
+- re-joins its groups periodically (group expiry, a Redis restart) and re-syncs its sockets
+  after the layer has been unreachable;
+- sends the heartbeat that keeps the connection indicator green, and rotates sockets with
+  close code 1012 before any server timeout would close them for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+
+from live import registry, stats
+from live.publish import EVENT_TYPE, group_name
+
+if TYPE_CHECKING:
+    from live.consumers import LiveConsumer
+
+logger = logging.getLogger(__name__)
+
+GAP_PATIENCE = 2.0  # seconds to wait for an out-of-order event before calling it lost
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel = ""
+        # topic -> page name -> sockets of this process
+        self.sockets: dict[str, dict[str, set[LiveConsumer]]] = {}
+        self._joined: dict[str, asyncio.Future[None]] = {}
+        self._leaving: dict[str, asyncio.TimerHandle] = {}
+        # topic -> last change number seen, and numbers skipped over (with when first missed)
+        self._last_seq: dict[str, int] = {}
+        self._missing: dict[str, dict[int, float]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._layer_down = False
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @classmethod
+    async def current(cls) -> Hub:
+        """The hub of the running event loop, started on first use."""
+        loop = asyncio.get_running_loop()
+        hub = _hubs.get(loop)
+        if hub is None:
+            hub = _hubs[loop] = cls()
+            await hub.start()
+        return hub
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel("live-hub.")
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="live-hub-listen"),
+            asyncio.create_task(self._housekeeping(), name="live-hub-housekeeping"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _hubs.pop(asyncio.get_running_loop(), None)
+
+    @classmethod
+    async def stop_current(cls) -> None:
+        hub = _hubs.get(asyncio.get_running_loop())
+        if hub is not None:
+            await hub.stop()
+
+    # --- sockets join and leave -----------------------------------------------------------
+
+    async def join(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
+        """Register ``sock`` for ``topics`` and return once this process receives their events."""
+        topics = tuple(topics)
+        for topic in topics:
+            self.sockets.setdefault(topic, {}).setdefault(sock.page, set()).add(sock)
+            handle = self._leaving.pop(topic, None)
+            if handle is not None:
+                handle.cancel()
+        try:
+            await asyncio.gather(*(self._subscribe(topic) for topic in topics))
+        except BaseException:
+            self.leave(sock, topics)
+            raise
+        stats.counters["sockets_joined"] += 1
+
+    def leave(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
+        for topic in topics:
+            pages = self.sockets.get(topic)
+            if not pages:
+                continue
+            members = pages.get(sock.page)
+            if members is not None:
+                members.discard(sock)
+                if not members:
+                    del pages[sock.page]
+            if not pages:
+                del self.sockets[topic]
+                grace = settings.LIVE["LEAVE_GRACE"]
+                self._leaving[topic] = asyncio.get_running_loop().call_later(
+                    grace, lambda t=topic: asyncio.ensure_future(self._unsubscribe(t))
+                )
+
+    def local_sockets(self, topic: str | None = None) -> list[LiveConsumer]:
+        topics = [topic] if topic is not None else list(self.sockets)
+        seen: dict[int, LiveConsumer] = {}
+        for t in topics:
+            for members in self.sockets.get(t, {}).values():
+                for sock in members:
+                    seen[id(sock)] = sock
+        return list(seen.values())
+
+    async def _subscribe(self, topic: str) -> None:
+        joined = self._joined.get(topic)
+        if joined is None:
+            joined = self._joined[topic] = asyncio.get_running_loop().create_future()
+            try:
+                await self.layer.group_add(group_name(topic), self.channel)
+            except BaseException as exc:
+                del self._joined[topic]
+                joined.set_exception(exc)
+                joined.exception()  # mark retrieved; callers get it below
+                raise
+            joined.set_result(None)
+        await joined
+
+    async def _unsubscribe(self, topic: str) -> None:
+        self._leaving.pop(topic, None)
+        if topic in self.sockets:
+            return  # someone came back during the grace period
+        self._joined.pop(topic, None)
+        self._last_seq.pop(topic, None)
+        self._missing.pop(topic, None)
+        try:
+            await self.layer.group_discard(group_name(topic), self.channel)
+        except Exception:  # the group expires by itself anyway
+            logger.warning("could not leave %s", topic, exc_info=True)
+
+    # --- events in ------------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if not self._layer_down:
+                    logger.exception("channel layer unreachable; pages will be re-synced")
+                self._layer_down = True
+                stats.counters["layer_errors"] += 1
+                await asyncio.sleep(1)
+                continue
+            if self._layer_down:
+                await self._recover()
+            if message.get("type") != EVENT_TYPE:
+                continue
+            try:
+                await self.handle(message)
+            except Exception:
+                stats.counters["render_errors"] += 1
+                logger.exception("live event failed: %r", message)
+
+    async def _recover(self) -> None:
+        """The layer is back: re-join every group and re-sync every socket (events were lost)."""
+        try:
+            await self._refresh_groups()
+        except Exception:
+            return
+        self._layer_down = False
+        stats.counters["layer_recoveries"] += 1
+        logger.warning("channel layer reachable again; re-syncing %d topics", len(self.sockets))
+        for topic in list(self.sockets):
+            await self.resync(topic)
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """Render one event for the pages watching its topic and write it to their sockets."""
+        started = time.perf_counter()
+        topic = message["topic"]
+        stats.counters["events"] += 1
+        if not self._note_seq(topic, message.get("seq")):
+            return
+        pages = self.sockets.get(topic)
+        if not pages:
+            return
+        if message.get("kind") == registry.RESET:
+            await self.resync(topic)
+            return
+        renderer = registry.renderer_for(message["kind"])
+        frames = await database_sync_to_async(_render_counting_queries)(renderer, message, frozenset(pages))
+        seq = message.get("seq")
+        sent = 0
+        for page, members in list(pages.items()):
+            frame = frames.get(page)
+            if frame is None:
+                continue
+            for sock in tuple(members):
+                text = frame if isinstance(frame, str) else frame.pick(sock.viewer)
+                if text:
+                    await sock.deliver(topic, seq, text)
+                    sent += 1
+        stats.counters["deliveries"] += sent
+        stats.fanout_ms.append((time.perf_counter() - started) * 1000)
+
+    def _note_seq(self, topic: str, seq: int | None) -> bool:
+        """Track change numbers per topic; return False for a duplicate."""
+        if seq is None:
+            return True
+        last = self._last_seq.get(topic)
+        missing = self._missing.setdefault(topic, {})
+        if last is None or seq == last + 1:
+            self._last_seq[topic] = seq
+        elif seq > last + 1:
+            now = time.monotonic()
+            for gap in range(last + 1, min(seq, last + 1001)):
+                missing.setdefault(gap, now)
+            self._last_seq[topic] = seq
+        elif seq in missing:
+            del missing[seq]  # a late, out-of-order event: fine
+        else:
+            stats.counters["duplicates"] += 1
+            return False
+        return True
+
+    async def resync(self, topic: str) -> None:
+        """Send a fresh snapshot to every local socket on ``topic``."""
+        stats.counters["resyncs"] += 1
+        for sock in self.local_sockets(topic):
+            await sock.resync()
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        conf = settings.LIVE
+        next_heartbeat = time.monotonic() + conf["HEARTBEAT"]
+        next_refresh = time.monotonic() + conf["GROUP_REFRESH"]
+        while True:
+            await asyncio.sleep(1)
+            now = time.monotonic()
+            try:
+                await self._settle_gaps(now)
+                if now >= next_heartbeat:
+                    next_heartbeat = now + conf["HEARTBEAT"]
+                    await self.heartbeat()
+                if now >= next_refresh:
+                    next_refresh = now + conf["GROUP_REFRESH"]
+                    await self._refresh_groups()
+                await self._rotate_old_sockets()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("live housekeeping failed")
+
+    async def _settle_gaps(self, now: float) -> None:
+        for topic, missing in list(self._missing.items()):
+            lost = [seq for seq, since in missing.items() if now - since > GAP_PATIENCE]
+            if not lost:
+                continue
+            for seq in lost:
+                del missing[seq]
+            stats.counters["dropped"] += len(lost)
+            logger.warning("%d event(s) of %s never arrived; re-syncing its pages", len(lost), topic)
+            if topic in self.sockets:
+                await self.resync(topic)
+
+    async def heartbeat(self) -> None:
+        """Re-render the connection indicator on every ready socket (it turns to
+        "reconnecting" by itself if heartbeats stop)."""
+        sockets = [sock for sock in self.local_sockets() if sock.ready]
+        if not sockets:
+            return
+        frames: dict[str, str] = {}
+        for sock in sockets:
+            key = sock.viewer.language
+            if key not in frames:
+                frames[key] = await database_sync_to_async(registry.render_status)(key)
+            await sock.deliver(None, None, frames[key])
+        stats.counters["heartbeats"] += 1
+
+    async def _refresh_groups(self) -> None:
+        for topic in list(self._joined):
+            await self.layer.group_add(group_name(topic), self.channel)
+
+    async def _rotate_old_sockets(self) -> None:
+        now = time.monotonic()
+        for sock in self.local_sockets():
+            if now >= sock.rotate_at:
+                stats.counters["rotated"] += 1
+                await sock.close(code=1012)
+
+    @staticmethod
+    def rotation_deadline() -> float:
+        """When a new socket should be rotated: a jittered age so sockets don't all return at once."""
+        age = settings.LIVE["MAX_SOCKET_AGE"]
+        return time.monotonic() + age * random.uniform(0.9, 1.0)
+
+
+def _render_counting_queries(
+    renderer: registry.Renderer, message: dict[str, Any], pages: frozenset[str]
+) -> dict[str, str | registry.Variants]:
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        frames = renderer(message, pages)
+    stats.counters["queries"] += queries
+    return frames

@@ -1,0 +1,76 @@
+"""The WebSocket protocol in one place: close codes and the parser for inbound frames.
+
+Inbound frames come from htmx's ws extension (``ws-send``). Each major version shapes them
+differently; all three become one :class:`Inbound`:
+
+- htmx 2:          ``{...form values, "HEADERS": {...}}``
+- htmx 4.0 beta:   ``{"headers": {...}, "body": {...form values}}``
+- htmx 4.0.1+:     ``{...form values, "headers": {...}}``
+
+The action to run is the form value ``action`` (put it in ``hx-vals`` or a hidden input);
+the acting user always comes from the session, never from the frame.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+
+class CloseCode(IntEnum):
+    """Close codes and what htmx does after them (htmx 2 retries only 1006/1011/1012/1013)."""
+
+    TOO_BIG = 1009  # frame over the cap: stop
+    SERVER_ERROR = 1011  # bug or outage: reconnect with backoff
+    RESTART = 1012  # planned restart or socket rotation: reconnect
+    UNAUTHENTICATED = 4401  # not logged in: stop
+    FORBIDDEN = 4403  # not allowed here: stop
+    TOO_MANY = 4429  # flooding: stop
+
+
+class FrameError(ValueError):
+    """A frame we refuse; ``str(exc)`` is safe to show to the user."""
+
+
+class FrameTooBig(FrameError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    action: str
+    values: dict[str, Any]
+    headers: dict[str, Any]
+
+
+def parse(text: str | None, *, max_bytes: int) -> Inbound:
+    """Turn one text frame into an :class:`Inbound`, or raise :class:`FrameError`."""
+    if text is None:
+        raise FrameError("Binary frames are not accepted.")
+    if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode()) > max_bytes):
+        raise FrameTooBig(f"Message too large (limit {max_bytes} bytes).")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise FrameError("Message is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise FrameError("Message must be a JSON object.")
+    headers: Any
+    if "HEADERS" in data:  # htmx 2
+        headers = data.pop("HEADERS")
+        values = data
+    elif isinstance(data.get("headers"), dict) and isinstance(data.get("body"), dict):  # 4.0 beta
+        headers, values = data["headers"], data["body"]
+    else:  # htmx 4.0.1+, or a plain client
+        headers = data.pop("headers", None)
+        values = data
+    if headers is None:
+        headers = {}
+    if not isinstance(headers, dict):
+        raise FrameError("Message headers must be an object.")
+    action = values.pop("action", None)
+    if not isinstance(action, str) or not action:
+        raise FrameError("Message has no action.")
+    return Inbound(action=action, values=values, headers=headers)

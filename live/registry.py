@@ -1,0 +1,79 @@
+"""Which function renders which event kind, and the shapes they return.
+
+An app registers a renderer for its event kinds (``@renders("task.changed")``). The hub
+calls it in a worker thread, once per event per process, with the set of page names that
+have sockets on the topic. It returns, per page, either one frame for everybody or
+:class:`Variants` when the page differs by audience (a manager sees a delete button).
+A frame is the text of one WebSocket message: top-level elements with ids and explicit
+``hx-swap-oob`` attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from live import stats
+
+RESET = "topic.reset"  # an event kind that means "re-send every page on this topic a snapshot"
+
+Renderer = Callable[[dict[str, Any], frozenset[str]], dict[str, "str | Variants"]]
+_renderers: dict[str, Renderer] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking, reduced to what renders differ by. Computed once per socket."""
+
+    user_id: int
+    is_superuser: bool = False
+    managed_boards: frozenset[int] = field(default_factory=frozenset)
+    language: str = "en"
+
+    def manages(self, board_id: int) -> bool:
+        return self.is_superuser or board_id in self.managed_boards
+
+
+@dataclass(slots=True)
+class Variants:
+    """One event's frame in several audience variants; ``key(viewer)`` picks one."""
+
+    key: Callable[[Viewer], Hashable]
+    frames: dict[Hashable, str]
+
+    def pick(self, viewer: Viewer) -> str | None:
+        return self.frames.get(self.key(viewer))
+
+
+def renders(*kinds: str) -> Callable[[Renderer], Renderer]:
+    def register(func: Renderer) -> Renderer:
+        for kind in kinds:
+            _renderers[kind] = func
+        return func
+
+    return register
+
+
+def renderer_for(kind: str) -> Renderer:
+    try:
+        return _renderers[kind]
+    except KeyError:
+        raise LookupError(f"no live renderer registered for event kind {kind!r}") from None
+
+
+def render(template: str, context: dict[str, Any], *, language: str | None = None) -> str:
+    """Render one fragment without a request (fragments never depend on who asked) and count it."""
+    stats.counters["renders"] += 1
+    if language is None:
+        return render_to_string(template, context)
+    with translation.override(language):
+        return render_to_string(template, context)
+
+
+def render_status(language: str, state: str = "live") -> str:
+    """The connection indicator as an OOB fragment."""
+    return render("live/status.html", {"state": state, "oob": True}, language=language)

@@ -1,0 +1,23 @@
+"""Process-wide counters of the live engine, shown on the ops page and read by benchmarks.
+
+Plain integers in one dict: cheap enough to bump on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+counters: Counter[str] = Counter()
+# Recent fan-out times in milliseconds (event received by the hub -> last local socket written).
+fanout_ms: deque[float] = deque(maxlen=500)
+
+
+def snapshot() -> dict[str, object]:
+    times = sorted(fanout_ms)
+    p = lambda q: round(times[min(len(times) - 1, int(q * len(times)))], 2) if times else None  # noqa: E731
+    return {**counters, "fanout_p50_ms": p(0.5), "fanout_p99_ms": p(0.99), "fanout_samples": len(times)}
+
+
+def reset() -> None:
+    counters.clear()
+    fanout_ms.clear()

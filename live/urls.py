@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from live import views
+
+urlpatterns = [
+    path("status/", views.status, name="live-status"),
+]

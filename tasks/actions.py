@@ -1,0 +1,109 @@
+"""Writes. One function per use case; the HTML views, the REST API, the WebSocket consumers
+and the admin all call these.
+
+Each action checks permissions, validates, and saves inside ``acting_as(by)``. It does not
+publish anything itself: the Task signal handlers (tasks/signals.py) record the activity
+line and publish the live event after commit, for these actions and for every other write
+path alike (admin, shell, plain ORM saves).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from tasks.actor import acting_as
+from tasks.models import Board, Role, Task
+from tasks.permissions import board_role, may_delete
+from tasks.selectors import assignable_users
+
+
+def _require_member(board: Board, user: Any) -> str:
+    role = board_role(user, board)
+    if role is None:
+        raise PermissionDenied("You are not a member of this board.")
+    return role
+
+
+def _check_assignee(board: Board, assignee: Any) -> None:
+    if assignee is not None and not assignable_users(board).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": "This person cannot see the board."})
+
+
+def task_create(
+    *,
+    board: Board,
+    by: Any,
+    title: str,
+    description: str = "",
+    assignee: Any = None,
+    due_date: datetime.date | None = None,
+) -> Task:
+    """Create a task on ``board``. Every open page of the board shows it, and the activity
+    feed says who created it."""
+    _require_member(board, by)
+    _check_assignee(board, assignee)
+    task = Task(
+        board=board,
+        title=title.strip(),
+        description=description.strip(),
+        created_by=by,
+        assignee=assignee,
+        due_date=due_date,
+    )
+    task.full_clean(exclude=["created_by"])
+    with acting_as(by), transaction.atomic():
+        task.save()
+    return task
+
+
+EDITABLE = {"title", "description", "assignee", "due_date"}
+
+
+def task_update(*, task: Task, by: Any, **changes: Any) -> Task:
+    """Change a task's title, description, assignee or due date."""
+    _require_member(task.board, by)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if "assignee" in changes:
+        _check_assignee(task.board, changes["assignee"])
+    for name, value in changes.items():
+        setattr(task, name, value.strip() if isinstance(value, str) else value)
+    task.full_clean(exclude=["created_by"])
+    with acting_as(by), transaction.atomic():
+        task.save()
+    return task
+
+
+def _set_completed(task: Task, by: Any, completed: bool) -> Task:
+    _require_member(task.board, by)
+    with acting_as(by), transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if locked.completed == completed:
+            return locked  # already so: nothing changes, nobody is told
+        locked.completed = completed
+        locked.save()
+    return locked
+
+
+def task_complete(*, task: Task, by: Any) -> Task:
+    """Mark done; the task moves to the top of every open board's Done list."""
+    return _set_completed(task, by, True)
+
+
+def task_reopen(*, task: Task, by: Any) -> Task:
+    """Mark not done; the task moves to the top of every open board's Open list."""
+    return _set_completed(task, by, False)
+
+
+def task_delete(*, task: Task, by: Any) -> None:
+    """Delete a task (its creator or a board manager); it disappears from every open board."""
+    role = _require_member(task.board, by)
+    if not may_delete(user_id=by.pk, manages_board=role == Role.MANAGER, task=task):
+        raise PermissionDenied("Only the task's creator or a board manager can delete it.")
+    with acting_as(by), transaction.atomic():
+        task.delete()

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TasksConfig(AppConfig):
+    name = "tasks"
+
+    def ready(self) -> None:
+        from tasks import live, signals  # noqa: F401  (register signal handlers and renderers)

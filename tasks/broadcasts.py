@@ -1,0 +1,45 @@
+"""The events tasks publish, and to which topic. The only module of this app that calls
+``live.publish``; the renderers in tasks/live.py turn each event kind into fragments.
+
+| event          | topic       | sent when                                      |
+|----------------|-------------|------------------------------------------------|
+| task.changed   | board.<id>  | a task was created, edited, completed, reopened |
+| task.deleted   | board.<id>  | a task was deleted, or moved to another board   |
+| topic.reset    | board.<id>  | a bulk update changed many tasks at once        |
+
+Every event carries ``seq``, the board's change number of the change.
+"""
+
+from __future__ import annotations
+
+from live.publish import publish
+from live.registry import RESET
+
+
+def board_topic(board_id: int) -> str:
+    return f"board.{board_id}"
+
+
+def task_changed(*, board_id: int, task_id: int, seq: int, verb: str, activity_id: int | None) -> None:
+    publish(
+        board_topic(board_id),
+        {
+            "kind": "task.changed",
+            "board": board_id,
+            "task": task_id,
+            "seq": seq,
+            "verb": verb,
+            "activity": activity_id,
+        },
+    )
+
+
+def task_deleted(*, board_id: int, task_id: int, seq: int, activity_id: int | None) -> None:
+    publish(
+        board_topic(board_id),
+        {"kind": "task.deleted", "board": board_id, "task": task_id, "seq": seq, "activity": activity_id},
+    )
+
+
+def board_reset(*, board_id: int, seq: int) -> None:
+    publish(board_topic(board_id), {"kind": RESET, "board": board_id, "seq": seq})

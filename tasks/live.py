@@ -1,0 +1,169 @@
+"""What task events look like on each live page, and what each page's snapshot holds.
+
+Pages (the ``page`` of their consumer):
+- ``board``: one board's Open and Done lists, their counters and the board's activity feed;
+- ``tasks``: the home page, a summary card per visible board plus the cross-board feed;
+- ``activity``: the cross-board activity feed alone (a wall ticker).
+
+Every region is rendered by the same partial as in the full page (``oob=True`` adds the
+``hx-swap-oob`` attribute). A task event renders, per process: the task card twice at most
+(with and without the delete button), the counters, the activity line and the summary
+card, whatever the number of sockets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from live.fragments import oob_delete, oob_into
+from live.registry import Variants, Viewer, render, renders
+from tasks import dom
+from tasks.broadcasts import board_topic
+from tasks.models import Activity, Board, Task
+from tasks.permissions import may_delete
+from tasks.selectors import (
+    activity_for_user,
+    board_activity,
+    board_counts,
+    board_seqs,
+    board_state,
+    board_summary,
+    boards_visible_to,
+)
+
+BOARD, TASKS, ACTIVITY = "board", "tasks", "activity"
+
+
+# --- regions (also used by the full-page views) ------------------------------------------
+
+
+def card(task: Task, *, can_delete: bool) -> str:
+    return render("tasks/partials/task_card.html", {"task": task, "can_delete": can_delete})
+
+
+def count(board_id: int, which: str, value: int, *, oob: bool = False) -> str:
+    return render(
+        "tasks/partials/task_count.html", {"board_id": board_id, "which": which, "value": value, "oob": oob}
+    )
+
+
+def activity_item(activity: Activity, *, show_board: bool) -> str:
+    return render("tasks/partials/activity_item.html", {"activity": activity, "show_board": show_board})
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+@renders("task.changed", "task.deleted")
+def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    board_id = event["board"]
+    task = None
+    if event["kind"] == "task.changed":
+        task = (
+            Task.objects.filter(pk=event["task"], board_id=board_id)
+            .select_related("assignee", "created_by")
+            .first()
+        )
+    activity = None
+    if event.get("activity"):
+        activity = Activity.objects.filter(pk=event["activity"]).select_related("actor", "board").first()
+
+    frames: dict[str, str | Variants] = {}
+    if BOARD in pages:
+        frames[BOARD] = _board_frame(event, task, activity)
+    if pages & {TASKS, ACTIVITY}:
+        feed_line = ""
+        if activity is not None:
+            feed_line = oob_into(dom.ACTIVITY_FEED, "afterbegin", activity_item(activity, show_board=True))
+        if ACTIVITY in pages and feed_line:
+            frames[ACTIVITY] = feed_line
+        if TASKS in pages:
+            summary = board_summary(Board.objects.get(pk=board_id))
+            frames[TASKS] = render("tasks/partials/board_summary.html", {**summary, "oob": True}) + feed_line
+    return frames
+
+
+def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | None) -> str | Variants:
+    board_id = event["board"]
+    counts = board_counts(board_id)
+    shared = count(board_id, "open", counts["open_count"], oob=True) + count(
+        board_id, "done", counts["done_count"], oob=True
+    )
+    if activity is not None:
+        shared += oob_into(
+            dom.board_activity(board_id), "afterbegin", activity_item(activity, show_board=False)
+        )
+    if task is None:  # deleted, moved away, or gone before we got here
+        return oob_delete(dom.task(event["task"])) + shared
+
+    # A change moves the card to the top of its list (lists are ordered by last change).
+    # Creation only inserts: the card is on no page yet.
+    move = "" if event.get("verb") == "created" else oob_delete(dom.task(task.pk))
+    target = dom.task_list(board_id, "done" if task.completed else "open")
+    frames = {
+        allowed: move + oob_into(target, "afterbegin", card(task, can_delete=allowed)) + shared
+        for allowed in (False, True)
+    }
+
+    def can_delete(viewer: Viewer) -> bool:
+        return may_delete(user_id=viewer.user_id, manages_board=viewer.manages(board_id), task=task)
+
+    return Variants(key=can_delete, frames=frames)
+
+
+# --- snapshots -----------------------------------------------------------------------------
+
+
+def board_regions(board: Board, viewer: Viewer, *, oob: bool) -> tuple[dict[str, Any], int]:
+    """The board page's live regions as template context, and the change number they show."""
+    state = board_state(board)
+    manages = viewer.manages(board.pk)
+    for task in state.open_tasks + state.done_tasks:
+        task.can_delete = may_delete(user_id=viewer.user_id, manages_board=manages, task=task)
+    context = {
+        "board": board,
+        "state": state,
+        "activities": board_activity(board.pk, upto_seq=state.seq),
+        "oob": oob,
+    }
+    return context, state.seq
+
+
+def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
+    board = Board.objects.get(pk=board_id)
+    context, seq = board_regions(board, viewer, oob=True)
+    return render("tasks/partials/board_regions.html", context), {board_topic(board_id): seq}
+
+
+def home_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:
+    """Every visible board's summary card and the cross-board feed. Change numbers are read
+    first; the feed holds only lines up to them, the later ones arrive as events."""
+    seqs = board_seqs(board_ids)
+    parts = [
+        render("tasks/partials/board_summary.html", {**board_summary(board), "oob": True})
+        for board in Board.objects.filter(pk__in=seqs)
+    ]
+    parts.append(activity_snapshot(user, seqs))
+    return "".join(parts), {board_topic(pk): seq for pk, seq in seqs.items()}
+
+
+def activity_page_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:
+    seqs = board_seqs(board_ids)
+    return activity_snapshot(user, seqs), {board_topic(pk): seq for pk, seq in seqs.items()}
+
+
+def activity_snapshot(user: Any, seqs: dict[int, int]) -> str:
+    """The cross-board feed, holding only lines up to each board's change number in ``seqs``."""
+    return render(
+        "tasks/partials/activity_feed.html",
+        {
+            "feed_id": dom.ACTIVITY_FEED,
+            "activities": activity_for_user(user, upto=seqs),
+            "show_board": True,
+            "oob": True,
+        },
+    )
+
+
+def visible_board_ids(user: Any) -> list[int]:
+    return list(boards_visible_to(user).values_list("pk", flat=True))

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tasks import consumers
+
+websocket_urlpatterns = [
+    path("ws/boards/<int:board_id>/", consumers.BoardConsumer.as_asgi()),
+    path("ws/tasks/", consumers.TasksConsumer.as_asgi()),
+    path("ws/notifications/", consumers.ActivityConsumer.as_asgi()),
+]

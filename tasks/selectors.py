@@ -1,0 +1,155 @@
+"""Reads. Pages, the API and the live snapshots all load boards and tasks through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+
+from live.registry import Viewer
+from tasks.models import Activity, Board, Role, Task
+from tasks.permissions import board_role
+
+DONE_LIMIT = 30  # the Done list shows the most recent ones; the counter shows all
+ACTIVITY_LIMIT = 20
+SUMMARY_LIMIT = 5  # open tasks named on a board's card on the home page
+
+
+def boards_visible_to(user: Any) -> QuerySet[Board]:
+    return Board.objects.visible_to(user)
+
+
+def board_get_for_user(user: Any, **lookup: Any) -> Board:
+    """The board, or 404 (also when it exists but ``user`` may not see it: no leaking ids)."""
+    board = Board.objects.filter(**lookup).first()
+    if board is None or board_role(user, board) is None:
+        raise Http404("No such board.")
+    return board
+
+
+def task_get_for_user(user: Any, pk: Any) -> Task:
+    """The task, or 404 when it does not exist or is on a board ``user`` may not see."""
+    task = Task.objects.filter(pk=pk, board__in=boards_visible_to(user)).select_related("board").first()
+    if task is None:
+        raise Http404("No such task.")
+    return task
+
+
+def default_board() -> Board | None:
+    return Board.objects.filter(is_default=True).first()
+
+
+def viewer_for(user: Any) -> Viewer:
+    managed = frozenset(user.memberships.filter(role=Role.MANAGER).values_list("board_id", flat=True))
+    language = getattr(user, "language", "") or "en"
+    return Viewer(user_id=user.pk, is_superuser=user.is_superuser, managed_boards=managed, language=language)
+
+
+def assignable_users(board: Board) -> QuerySet[Any]:
+    """Who can be assigned a task on ``board``: the people who can see it."""
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+    if board.is_restricted:
+        users = users.filter(Q(memberships__board=board) | Q(is_superuser=True)).distinct()
+    return users
+
+
+@dataclass(frozen=True, slots=True)
+class BoardState:
+    """Everything the board's live regions show, read consistently at change number ``seq``."""
+
+    board: Board
+    seq: int
+    open_tasks: list[Task]
+    done_tasks: list[Task]
+    open_count: int
+    done_count: int
+
+
+def _task_rows(board_id: int) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(board_id=board_id)
+        .select_related("assignee", "created_by")
+        .annotate(board_seq=F("board__seq"))
+        .order_by("-version")
+    )
+
+
+def board_counts(board_id: int) -> dict[str, int]:
+    """Open and done counts and the change number, in one statement."""
+    return (
+        Board.objects.filter(pk=board_id)
+        .annotate(
+            open_count=Count("tasks", filter=Q(tasks__completed=False)),
+            done_count=Count("tasks", filter=Q(tasks__completed=True)),
+        )
+        .values("seq", "open_count", "done_count")
+        .get()
+    )
+
+
+def board_state(board: Board, *, attempts: int = 3) -> BoardState:
+    """The board's lists and counters as of one change number.
+
+    Three statements, each stamped with the board's change number; if a write lands between
+    them they disagree and we read again. The number then tells the hub which live events
+    this state already includes.
+    """
+    for _ in range(attempts):
+        counts = board_counts(board.pk)
+        open_tasks = list(_task_rows(board.pk).filter(completed=False))
+        done_tasks = list(_task_rows(board.pk).filter(completed=True)[:DONE_LIMIT])
+        seqs = {task.board_seq for task in open_tasks + done_tasks}
+        if seqs <= {counts["seq"]}:
+            break
+    return BoardState(
+        board=board,
+        seq=min(seqs | {counts["seq"]}),
+        open_tasks=open_tasks,
+        done_tasks=done_tasks,
+        open_count=counts["open_count"],
+        done_count=counts["done_count"],
+    )
+
+
+def board_activity(
+    board_id: int, *, upto_seq: int | None = None, limit: int = ACTIVITY_LIMIT
+) -> list[Activity]:
+    """The board's latest activity, up to change number ``upto_seq`` (a snapshot's number:
+    later lines arrive as live events)."""
+    rows = Activity.objects.filter(board_id=board_id)
+    if upto_seq is not None:
+        rows = rows.filter(seq__lte=upto_seq)
+    return list(rows.select_related("actor", "board")[:limit])
+
+
+def activity_for_user(
+    user: Any, *, upto: dict[int, int] | None = None, limit: int = ACTIVITY_LIMIT
+) -> list[Activity]:
+    """The latest activity across every board ``user`` can see; with ``upto`` (board id ->
+    change number), only the lines a snapshot at those numbers includes."""
+    rows = Activity.objects.filter(board__in=boards_visible_to(user))
+    if upto is not None:
+        included = Q(pk__in=[])
+        for board_id, seq in upto.items():
+            included |= Q(board_id=board_id, seq__lte=seq)
+        rows = rows.filter(included)
+    return list(rows.select_related("actor", "board")[:limit])
+
+
+def board_seqs(board_ids: list[int]) -> dict[int, int]:
+    return dict(Board.objects.filter(pk__in=board_ids).values_list("pk", "seq"))
+
+
+def board_summary(board: Board) -> dict[str, Any]:
+    """What a board's card on the home page shows."""
+    counts = board_counts(board.pk)
+    top = list(Task.objects.filter(board=board, completed=False).select_related("assignee")[:SUMMARY_LIMIT])
+    return {
+        "board": board,
+        "open_count": counts["open_count"],
+        "done_count": counts["done_count"],
+        "top": top,
+    }

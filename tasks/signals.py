@@ -1,0 +1,70 @@
+"""Every write to a task, whatever its path (actions, admin, API, ``manage.py shell``),
+records an activity line and publishes a live event after commit.
+
+These handlers are the one place that happens, on purpose: model signals are the only hook
+that every path goes through. Bulk ``QuerySet.update`` sends no signals; TaskQuerySet.update
+publishes for itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tasks import broadcasts
+from tasks.actor import current_actor
+from tasks.models import Activity, Board, Task, Verb
+
+
+def _record(board_id: int, verb: str, task: Task | None, title: str, seq: int) -> Activity:
+    actor = current_actor()
+    return Activity.objects.create(
+        board_id=board_id,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        verb=verb,
+        task=task,
+        task_title=title,
+        seq=seq,
+    )
+
+
+def _verb(task: Task, created: bool, loaded: dict[str, Any] | None) -> str:
+    if created:
+        return Verb.CREATED
+    if loaded is not None and loaded["completed"] != task.completed:
+        return Verb.COMPLETED if task.completed else Verb.REOPENED
+    return Verb.UPDATED
+
+
+@receiver(post_save, sender=Task)
+def task_saved(sender: type[Task], instance: Task, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw:  # loaddata
+        return
+    loaded = getattr(instance, "_loaded", None)
+    old_board_id = loaded["board_id"] if loaded else instance.board_id
+    if old_board_id != instance.board_id:
+        # Moved to another board: it leaves the old board's pages.
+        seq = Board.objects.next_seq(old_board_id)
+        gone = _record(old_board_id, Verb.MOVED, None, instance.title, seq)
+        broadcasts.task_deleted(board_id=old_board_id, task_id=instance.pk, seq=seq, activity_id=gone.pk)
+    verb = _verb(instance, created, loaded)
+    activity = _record(instance.board_id, verb, instance, instance.title, instance.version)
+    broadcasts.task_changed(
+        board_id=instance.board_id,
+        task_id=instance.pk,
+        seq=instance.version,
+        verb=verb,
+        activity_id=activity.pk,
+    )
+    instance._loaded = {"completed": instance.completed, "board_id": instance.board_id}
+
+
+@receiver(post_delete, sender=Task)
+def task_deleted(sender: type[Task], instance: Task, origin: Any = None, **kwargs: Any) -> None:
+    if isinstance(origin, Board) or getattr(origin, "model", None) is Board:
+        return  # the whole board is going; its pages have nothing left to show
+    seq = Board.objects.next_seq(instance.board_id)
+    activity = _record(instance.board_id, Verb.DELETED, None, instance.title, seq)
+    broadcasts.task_deleted(board_id=instance.board_id, task_id=instance.pk, seq=seq, activity_id=activity.pk)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tasks import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("activity/", views.activity, name="activity"),
+    path("boards/<slug:slug>/", views.board_detail, name="board"),
+    path("boards/<slug:slug>/tasks/", views.task_create, name="task-create"),
+    path("tasks/<int:pk>/complete/", views.task_complete, name="task-complete"),
+    path("tasks/<int:pk>/reopen/", views.task_reopen, name="task-reopen"),
+    path("tasks/<int:pk>/delete/", views.task_delete, name="task-delete"),
+]

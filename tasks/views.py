@@ -1,0 +1,122 @@
+"""Pages and htmx endpoints. Writes call tasks.actions; their effect on the page arrives
+over the socket, for the person who acted as for everyone else (one ordered update path),
+so these endpoints answer only with what concerns the actor: the form, or an error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tasks import actions, live
+from tasks.forms import TaskForm
+from tasks.models import Board
+from tasks.selectors import (
+    activity_for_user,
+    board_get_for_user,
+    board_summary,
+    boards_visible_to,
+    task_get_for_user,
+    viewer_for,
+)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Every board the user can see, with live counts, and the activity across them."""
+    summaries = [board_summary(board) for board in boards_visible_to(request.user)]
+    return render(
+        request,
+        "tasks/home.html",
+        {"summaries": summaries, "activities": activity_for_user(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    """The cross-board activity feed on its own, for a wall screen."""
+    return render(request, "tasks/activity.html", {"activities": activity_for_user(request.user, limit=50)})
+
+
+def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: int = 200) -> HttpResponse:
+    context, _seq = live.board_regions(board, viewer_for(request.user), oob=False)
+    state = context["state"]
+    context["columns"] = [
+        ("open", _("Open"), state.open_tasks, state.open_count),
+        ("done", _("Done"), state.done_tasks, state.done_count),
+    ]
+    context["form"] = form
+    return render(request, "tasks/board.html", context, status=status)
+
+
+@login_required
+@require_GET
+def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    board = board_get_for_user(request.user, slug=slug)
+    return _board_page(request, board, TaskForm(board=board))
+
+
+@login_required
+@require_POST
+def task_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Create from the board's form. The new card reaches the page over the socket; the
+    response is the form again: empty after success, with inline errors (422) otherwise."""
+    board = board_get_for_user(request.user, slug=slug)
+    form = TaskForm(request.POST, board=board)
+    if form.is_valid():
+        try:
+            task = actions.task_create(board=board, by=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            if request.htmx:
+                context = {"form": TaskForm(board=board), "board": board, "created": task}
+                return render(request, "tasks/partials/task_form.html", context)
+            return redirect(board)
+    if request.htmx:
+        return render(request, "tasks/partials/task_form.html", {"form": form, "board": board}, status=422)
+    return _board_page(request, board, form, status=422)
+
+
+def _task_action(request: HttpRequest, pk: int, action: Callable[..., Any]) -> HttpResponse:
+    task = task_get_for_user(request.user, pk)
+    try:
+        action(task=task, by=request.user)
+    except PermissionDenied as exc:
+        return _error(request, str(exc), status=403)
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect(task.board)
+
+
+def _error(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """An error for the actor only: the page's error banner (htmx) or the error page."""
+    if not request.htmx:
+        raise PermissionDenied(message)
+    return render(request, "live/error.html", {"message": message, "oob": True}, status=status)
+
+
+@login_required
+@require_POST
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, actions.task_complete)
+
+
+@login_required
+@require_POST
+def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, actions.task_reopen)
+
+
+@login_required
+@require_POST
+def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, actions.task_delete)

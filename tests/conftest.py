@@ -1,0 +1,141 @@
+"""Shared fixtures: a named cast of users, a capture of published events, and sockets
+connected through the real ASGI stack (origin check, session auth, routing)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from live import stats
+from live.hub import Hub
+from tasks.models import Board, Membership, Role
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def _fresh_asgiref_executor_after_fork() -> None:
+    """The live-server tests fork a daphne process. If an async test ran earlier, the child
+    inherits asgiref's single-thread executor without its thread and every database call in
+    the child hangs; give the child a fresh one."""
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+os.register_at_fork(after_in_child=_fresh_asgiref_executor_after_fork)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_stats() -> Iterator[None]:
+    stats.reset()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- people and boards ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(django_user_model: Any) -> Callable[..., Any]:
+    def make(username: str, **extra: Any) -> Any:
+        first = extra.pop("first_name", username.capitalize())
+        return django_user_model.objects.create_user(username=username, password="pw-123456!", first_name=first, **extra)
+
+    return make
+
+
+@pytest.fixture
+def team(db: Any) -> Board:
+    """The default open board (created by a migration; transactional tests flush it)."""
+    board, _ = Board.objects.get_or_create(is_default=True, defaults={"name": "Team board", "slug": "team"})
+    return board
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., Any]) -> Any:
+    """A member of the team board."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user: Callable[..., Any]) -> Any:
+    """Another member of the team board."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def manager(make_user: Callable[..., Any], team: Board) -> Any:
+    user = make_user("maya", first_name="Maya")
+    Membership.objects.create(board=team, user=user, role=Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def private(team: Board, alice: Any) -> Board:
+    """A restricted board with alice as its only member."""
+    board = Board.objects.create(name="Private", slug="private", is_restricted=True)
+    Membership.objects.create(board=board, user=alice, role=Role.MEMBER)
+    return board
+
+
+@pytest.fixture
+def mallory(make_user: Callable[..., Any]) -> Any:
+    """Logged in, but on no restricted board."""
+    return make_user("mallory")
+
+
+# --- what left a write ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every event sent to the channel layer, as (topic, event), after commit."""
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr("live.publish.send_now", lambda topic, event: sent.append((topic, event)))
+    return sent
+
+
+# --- sockets --------------------------------------------------------------------------------
+
+
+def session_cookie(user: Any) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[..., Any]]:
+    """``await connect(path, user)`` -> a connected WebsocketCommunicator (user None: anonymous).
+    Every socket is closed and the hub stopped after the test."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_socket(path: str, user: Any = None, *, origin: tuple[bytes, bytes] | None = ORIGIN) -> Any:
+        from dashboard.asgi import application
+
+        headers = [origin] if origin else []
+        if user is not None:
+            headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        opened.append(communicator)
+        communicator.connected, communicator.subprotocol = await communicator.connect()
+        return communicator
+
+    yield open_socket
+    for communicator in opened:
+        try:
+            await communicator.disconnect()
+        except Exception:
+            pass
+    await Hub.stop_current()

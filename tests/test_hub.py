@@ -1,0 +1,121 @@
+"""The per-process hub: cost per event independent of sockets, drops noticed and healed,
+heartbeats, rotation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from live import stats
+from live.hub import Hub
+from live.protocol import CloseCode
+from live.publish import EVENT_TYPE, group_name
+from tasks import actions
+from tasks.models import Task
+from tests.frames import by_id
+
+pytestmark = pytest.mark.django_db(transaction=True)
+db = database_sync_to_async
+
+
+async def open_boards(connect: Any, board: Any, users: list[Any]) -> list[Any]:
+    sockets = []
+    for user in users:
+        socket = await connect(f"/ws/boards/{board.pk}/", user)
+        await socket.receive_from(timeout=3)
+        sockets.append(socket)
+    return sockets
+
+
+async def cost_of_one_event(connect: Any, board: Any, author: Any, viewers: list[Any], title: str) -> tuple[int, int]:
+    sockets = await open_boards(connect, board, viewers)
+    stats.reset()
+    await db(actions.task_create)(board=board, by=author, title=title)
+    for socket in sockets:
+        assert title in await socket.receive_from(timeout=5)
+    counted = (stats.counters["renders"], stats.counters["queries"])
+    for socket in sockets:
+        await socket.disconnect()
+    return counted
+
+
+async def test_renders_and_queries_per_event_do_not_grow_with_sockets(
+    connect: Any, team: Any, alice: Any, bob: Any, manager: Any, make_user: Any
+) -> None:
+    crowd = [await db(make_user)(f"viewer{i}") for i in range(12)]
+
+    one = await cost_of_one_event(connect, team, alice, [bob], "first")
+    many = await cost_of_one_event(connect, team, alice, [bob, bob, bob, manager, alice, *crowd, *crowd], "second")
+
+    assert one == many
+    renders, queries = many
+    assert renders <= 6  # the card with and without delete, two counters, the activity line
+    assert queries <= 4  # the task, the activity, the counters
+
+
+async def test_three_tabs_of_one_user_all_update(connect: Any, team: Any, alice: Any, bob: Any) -> None:
+    tabs = await open_boards(connect, team, [bob, bob, bob])
+
+    await db(actions.task_create)(board=team, by=alice, title="Seen thrice")
+
+    for tab in tabs:
+        assert "Seen thrice" in await tab.receive_from(timeout=3)
+
+
+async def test_a_dropped_event_is_counted_and_the_pages_resynced(connect: Any, team: Any, alice: Any, monkeypatch: Any) -> None:
+    [socket] = await open_boards(connect, team, [alice])
+    monkeypatch.setattr("live.hub.GAP_PATIENCE", 0.1)
+
+    # The layer loses the first of two events: simulate by committing one change unannounced.
+    lost = await db(Task.objects.create)(board=team, title="Lost in transit")
+    await asyncio.sleep(0.2)
+    await socket.receive_from(timeout=3)  # its own event did arrive; now lose the next one
+    with monkeypatch.context() as patched:
+        patched.setattr("live.publish.send_now", lambda topic, event: None)
+        await db(actions.task_complete)(task=lost, by=alice)
+    await db(actions.task_create)(board=team, by=alice, title="After the gap")
+
+    frames = [await socket.receive_from(timeout=5) for _ in range(2)]
+
+    assert "After the gap" in frames[0]
+    resynced = by_id(frames[1])  # the hub noticed seq 2 never came and sent a fresh snapshot
+    assert f"task-{lost.pk}" in resynced[f"board-{team.pk}-done"].children_ids
+    assert stats.counters["dropped"] == 1
+
+
+async def test_a_duplicate_event_is_ignored(connect: Any, team: Any, alice: Any) -> None:
+    [socket] = await open_boards(connect, team, [alice])
+    task = await db(actions.task_create)(board=team, by=alice, title="Once")
+    event = {"type": EVENT_TYPE, "topic": f"board.{team.pk}", "kind": "task.changed", "board": team.pk,
+             "task": task.pk, "seq": task.version, "verb": "created", "activity": None}
+    await socket.receive_from(timeout=3)
+
+    await get_channel_layer().group_send(group_name(f"board.{team.pk}"), event)
+
+    assert await socket.receive_nothing(timeout=0.3)
+    assert stats.counters["duplicates"] == 1
+
+
+async def test_heartbeat_renews_the_live_indicator(connect: Any, team: Any, alice: Any) -> None:
+    [socket] = await open_boards(connect, team, [alice])
+
+    await (await Hub.current()).heartbeat()
+
+    status = by_id(await socket.receive_from(timeout=3))["live-status"]
+    assert status.attrs["data-state"] == "live" and status.swap == "true"
+
+
+async def test_old_sockets_are_rotated_with_1012(connect: Any, team: Any, alice: Any) -> None:
+    [socket] = await open_boards(connect, team, [alice])
+    hub = await Hub.current()
+    for sock in hub.local_sockets():
+        sock.rotate_at = 0
+
+    await hub._rotate_old_sockets()
+
+    message = await socket.receive_output(timeout=3)
+    assert message == {"type": "websocket.close", "code": CloseCode.RESTART}
