@@ -3,6 +3,7 @@ connected through the real ASGI stack (origin check, session auth, routing)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +51,9 @@ def _fast_passwords(settings: Any) -> None:
 def make_user(django_user_model: Any) -> Callable[..., Any]:
     def make(username: str, **extra: Any) -> Any:
         first = extra.pop("first_name", username.capitalize())
-        return django_user_model.objects.create_user(username=username, password="pw-123456!", first_name=first, **extra)
+        return django_user_model.objects.create_user(
+            username=username, password="pw-123456!", first_name=first, **extra
+        )
 
     return make
 
@@ -134,8 +137,6 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
 
     yield open_socket
     for communicator in opened:
-        try:
+        with contextlib.suppress(Exception):  # some were closed by the server already
             await communicator.disconnect()
-        except Exception:
-            pass
     await Hub.stop_current()

@@ -43,7 +43,24 @@ def redis_layer(url: str) -> dict:
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "socket_timeout": None}], "capacity": 10_000,
-                       "group_expiry": 300, "prefix": "livetest"},
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_timeout": None}],
+                "capacity": 10_000,
+                "group_expiry": 300,
+                "prefix": "livetest",
+            },
         }
     }
+
+
+def database_url() -> str:
+    """The URL of the test database, for server processes the tests start."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings['NAME']}"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    user = settings.get("USER") or "postgres"
+    host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"

@@ -28,7 +28,13 @@ def test_create_saves_the_task_records_activity_and_publishes_to_its_board(
         task = actions.task_create(board=team, by=alice, title="  Ship it  ", assignee=bob, due_date=due)
 
     task.refresh_from_db()
-    assert (task.title, task.created_by, task.assignee, task.due_date, task.completed) == ("Ship it", alice, bob, due, False)
+    assert (task.title, task.created_by, task.assignee, task.due_date, task.completed) == (
+        "Ship it",
+        alice,
+        bob,
+        due,
+        False,
+    )
     team.refresh_from_db()
     assert task.version == team.seq == 1
     activity = Activity.objects.get()
@@ -36,7 +42,14 @@ def test_create_saves_the_task_records_activity_and_publishes_to_its_board(
     assert published == [
         (
             f"board.{team.pk}",
-            {"kind": "task.changed", "board": team.pk, "task": task.pk, "seq": 1, "verb": "created", "activity": activity.pk},
+            {
+                "kind": "task.changed",
+                "board": team.pk,
+                "task": task.pk,
+                "seq": 1,
+                "verb": "created",
+                "activity": activity.pk,
+            },
         )
     ]
 
@@ -61,7 +74,10 @@ def test_complete_reopen_and_delete_publish_in_order_with_growing_versions(
     assert [event["seq"] for _, event in published] == [1, 2, 3, 4]
     assert not Task.objects.exists()
     assert list(Activity.objects.order_by("id").values_list("verb", flat=True)) == [
-        "created", "completed", "reopened", "deleted",
+        "created",
+        "completed",
+        "reopened",
+        "deleted",
     ]
 
 
@@ -75,10 +91,9 @@ def test_completed_at_follows_completion(team: Board, alice: Any) -> None:
 def test_nothing_is_published_for_a_rolled_back_transaction(
     team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            actions.task_create(board=team, by=alice, title="Never")
-            raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        actions.task_create(board=team, by=alice, title="Never")
+        raise RuntimeError("rolled back")
 
     assert published == []
     assert not Task.objects.exists()
@@ -86,7 +101,9 @@ def test_nothing_is_published_for_a_rolled_back_transaction(
     assert team.seq == 0
 
 
-def test_events_are_not_sent_before_commit(team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any) -> None:
+def test_events_are_not_sent_before_commit(
+    team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.task_create(board=team, by=alice, title="Later")
 

@@ -38,13 +38,21 @@ def test_token_authentication(alice: Any, team: Board) -> None:
 
 
 def test_create_on_the_default_board_when_none_is_named(api: APIClient, team: Board, bob: Any) -> None:
-    response = api.post("/api/tasks/", {"title": "API task", "assignee": bob.pk, "due_date": "2026-12-01"}, format="json")
+    response = api.post(
+        "/api/tasks/", {"title": "API task", "assignee": bob.pk, "due_date": "2026-12-01"}, format="json"
+    )
 
     assert response.status_code == 201, response.data
     task = Task.objects.get()
     assert response.data == {
-        "id": task.pk, "board": team.pk, "title": "API task", "description": "", "assignee": bob.pk,
-        "due_date": "2026-12-01", "completed": False, "version": task.version,
+        "id": task.pk,
+        "board": team.pk,
+        "title": "API task",
+        "description": "",
+        "assignee": bob.pk,
+        "due_date": "2026-12-01",
+        "completed": False,
+        "version": task.version,
     }
 
 
@@ -53,7 +61,9 @@ def test_list_retrieve_update_partial_update_delete(api: APIClient, team: Board,
 
     assert [t["id"] for t in api.get("/api/tasks/").data["results"]] == [task.pk]
     assert api.get(f"/api/tasks/{task.pk}/").data["title"] == "One"
-    put = api.put(f"/api/tasks/{task.pk}/", {"title": "Two", "description": "d", "board": team.pk}, format="json")
+    put = api.put(
+        f"/api/tasks/{task.pk}/", {"title": "Two", "description": "d", "board": team.pk}, format="json"
+    )
     assert put.status_code == 200 and put.data["title"] == "Two"
     patch = api.patch(f"/api/tasks/{task.pk}/", {"completed": True}, format="json")
     assert patch.status_code == 200 and patch.data["completed"] is True
@@ -96,7 +106,9 @@ def test_other_boards_behave_like_missing_ids(private: Board, alice: Any, mallor
     assert Task.objects.get().title == "Secret" and not Task.objects.get().completed
 
 
-def test_validation_errors_are_400_with_reasons(api: APIClient, team: Board, private: Board, mallory: Any) -> None:
+def test_validation_errors_are_400_with_reasons(
+    api: APIClient, team: Board, private: Board, mallory: Any
+) -> None:
     cases = [
         ({}, "title"),
         ({"title": "x" * 201}, "title"),
@@ -137,7 +149,9 @@ def test_schema_and_docs_are_served_locally(api: APIClient) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_an_api_write_reaches_a_connected_board(connect: Any, team: Board, alice: Any, bob: Any) -> None:
+async def test_an_api_write_reaches_a_connected_board(
+    connect: Any, team: Board, alice: Any, bob: Any
+) -> None:
     socket = await connect(f"/ws/boards/{team.pk}/", bob)
     await socket.receive_from(timeout=3)
 

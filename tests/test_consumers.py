@@ -47,7 +47,9 @@ async def test_anonymous_socket_is_accepted_then_closed_4401(connect: Any, team:
     assert await closed_with(socket) == CloseCode.UNAUTHENTICATED
 
 
-async def test_outsider_of_a_restricted_board_is_closed_4403(connect: Any, private: Any, mallory: Any) -> None:
+async def test_outsider_of_a_restricted_board_is_closed_4403(
+    connect: Any, private: Any, mallory: Any
+) -> None:
     socket = await connect(f"/ws/boards/{private.pk}/", mallory)
 
     assert by_id(await socket.receive_from())["live-status"].attrs["data-state"] == "forbidden"
@@ -67,7 +69,9 @@ async def test_socket_from_another_site_gets_no_socket(connect: Any, alice: Any,
     assert not socket.connected
 
 
-async def test_connect_sends_a_snapshot_of_every_live_region(connect: Any, team: Any, alice: Any, bob: Any) -> None:
+async def test_connect_sends_a_snapshot_of_every_live_region(
+    connect: Any, team: Any, alice: Any, bob: Any
+) -> None:
     open_task = await db(actions.task_create)(board=team, by=bob, title="Write docs")
     done_task = await db(actions.task_create)(board=team, by=alice, title="Fix bug")
     await db(actions.task_complete)(task=done_task, by=alice)
@@ -142,7 +146,10 @@ async def test_each_viewer_gets_the_delete_button_only_where_allowed(
 
     await db(actions.task_create)(board=team, by=alice, title="Mine")
 
-    frames = {name: await s.receive_from(timeout=3) for name, s in [("alice", creator), ("bob", member), ("boss", boss)]}
+    frames = {
+        name: await s.receive_from(timeout=3)
+        for name, s in [("alice", creator), ("bob", member), ("boss", boss)]
+    }
     assert "Delete “Mine”" in frames["alice"]
     assert "Delete “Mine”" not in frames["bob"]
     assert "Delete “Mine”" in frames["boss"]
@@ -185,7 +192,9 @@ async def test_home_and_activity_sockets_get_summaries_and_the_feed(
 # --- a reconnect heals, a snapshot never repeats what it holds ------------------------------
 
 
-async def test_a_change_committed_while_away_is_in_the_next_snapshot(connect: Any, team: Any, alice: Any) -> None:
+async def test_a_change_committed_while_away_is_in_the_next_snapshot(
+    connect: Any, team: Any, alice: Any
+) -> None:
     first = await board_socket(connect, team, alice)
     await first.disconnect()
 
@@ -221,7 +230,9 @@ async def test_events_already_in_the_snapshot_are_not_sent_again(
 async def test_socket_actions_create_and_complete_like_the_page(connect: Any, team: Any, alice: Any) -> None:
     socket = await board_socket(connect, team, alice)
 
-    await socket.send_to(text_data=json.dumps({"action": "task.create", "title": "Typed", "HEADERS": {"HX-Request": "true"}}))
+    await socket.send_to(
+        text_data=json.dumps({"action": "task.create", "title": "Typed", "HEADERS": {"HX-Request": "true"}})
+    )
     created = by_id(await socket.receive_from(timeout=3))
     task = await db(Task.objects.get)(title="Typed")
     assert created[f"board-{team.pk}-open"].children_ids == [f"task-{task.pk}"]
@@ -231,7 +242,9 @@ async def test_socket_actions_create_and_complete_like_the_page(connect: Any, te
     assert (await db(Task.objects.get)(pk=task.pk)).completed
 
 
-async def test_socket_create_with_bad_values_returns_the_form_with_errors(connect: Any, team: Any, alice: Any) -> None:
+async def test_socket_create_with_bad_values_returns_the_form_with_errors(
+    connect: Any, team: Any, alice: Any
+) -> None:
     socket = await board_socket(connect, team, alice)
 
     await socket.send_to(text_data=json.dumps({"action": "task.create", "title": "  ", "due_date": "soon"}))

@@ -31,7 +31,9 @@ async def open_boards(connect: Any, board: Any, users: list[Any]) -> list[Any]:
     return sockets
 
 
-async def cost_of_one_event(connect: Any, board: Any, author: Any, viewers: list[Any], title: str) -> tuple[int, int]:
+async def cost_of_one_event(
+    connect: Any, board: Any, author: Any, viewers: list[Any], title: str
+) -> tuple[int, int]:
     sockets = await open_boards(connect, board, viewers)
     stats.reset()
     await db(actions.task_create)(board=board, by=author, title=title)
@@ -49,7 +51,9 @@ async def test_renders_and_queries_per_event_do_not_grow_with_sockets(
     crowd = [await db(make_user)(f"viewer{i}") for i in range(12)]
 
     one = await cost_of_one_event(connect, team, alice, [bob], "first")
-    many = await cost_of_one_event(connect, team, alice, [bob, bob, bob, manager, alice, *crowd, *crowd], "second")
+    many = await cost_of_one_event(
+        connect, team, alice, [bob, bob, bob, manager, alice, *crowd, *crowd], "second"
+    )
 
     assert one == many
     renders, queries = many
@@ -66,7 +70,9 @@ async def test_three_tabs_of_one_user_all_update(connect: Any, team: Any, alice:
         assert "Seen thrice" in await tab.receive_from(timeout=3)
 
 
-async def test_a_dropped_event_is_counted_and_the_pages_resynced(connect: Any, team: Any, alice: Any, monkeypatch: Any) -> None:
+async def test_a_dropped_event_is_counted_and_the_pages_resynced(
+    connect: Any, team: Any, alice: Any, monkeypatch: Any
+) -> None:
     [socket] = await open_boards(connect, team, [alice])
     monkeypatch.setattr("live.hub.GAP_PATIENCE", 0.1)
 
@@ -90,8 +96,16 @@ async def test_a_dropped_event_is_counted_and_the_pages_resynced(connect: Any, t
 async def test_a_duplicate_event_is_ignored(connect: Any, team: Any, alice: Any) -> None:
     [socket] = await open_boards(connect, team, [alice])
     task = await db(actions.task_create)(board=team, by=alice, title="Once")
-    event = {"type": EVENT_TYPE, "topic": f"board.{team.pk}", "kind": "task.changed", "board": team.pk,
-             "task": task.pk, "seq": task.version, "verb": "created", "activity": None}
+    event = {
+        "type": EVENT_TYPE,
+        "topic": f"board.{team.pk}",
+        "kind": "task.changed",
+        "board": team.pk,
+        "task": task.pk,
+        "seq": task.version,
+        "verb": "created",
+        "activity": None,
+    }
     await socket.receive_from(timeout=3)
 
     await get_channel_layer().group_send(group_name(f"board.{team.pk}"), event)

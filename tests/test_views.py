@@ -28,18 +28,27 @@ def test_pages_need_login(client: Client, team: Board) -> None:
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_board_page_renders_regions_with_the_same_ids_the_socket_swaps(as_alice: Client, team: Board, alice: Any) -> None:
+def test_board_page_renders_regions_with_the_same_ids_the_socket_swaps(
+    as_alice: Client, team: Board, alice: Any
+) -> None:
     task = actions.task_create(board=team, by=alice, title="Visible")
 
     html = as_alice.get(f"/boards/{team.slug}/").content.decode()
 
-    for region in (f"board-{team.pk}-open", f"board-{team.pk}-done", f"board-{team.pk}-open-count",
-                   f"board-{team.pk}-activity", f"task-{task.pk}", "live-status", "task-form"):
+    for region in (
+        f"board-{team.pk}-open",
+        f"board-{team.pk}-done",
+        f"board-{team.pk}-open-count",
+        f"board-{team.pk}-activity",
+        f"task-{task.pk}",
+        "live-status",
+        "task-form",
+    ):
         assert f'id="{region}"' in html
     assert f'ws-connect="/ws/boards/{team.pk}/"' in html
     assert "hx-swap-oob" not in html  # only pushed fragments carry it
     assert "<script>" not in html and "cdn" not in html.lower()
-    assert '/static/django_htmx/htmx-2.min.js' in html
+    assert "/static/django_htmx/htmx-2.min.js" in html
 
 
 def test_restricted_board_is_404_for_outsiders(client: Client, private: Board, mallory: Any) -> None:
@@ -60,7 +69,6 @@ def test_htmx_create_returns_a_fresh_form(as_alice: Client, team: Board) -> None
     assert Task.objects.get().title == "From the form"
 
 
-
 def test_invalid_create_keeps_what_was_typed_and_explains(as_alice: Client, team: Board) -> None:
     response = as_alice.post(
         f"/boards/{team.slug}/tasks/",
@@ -76,7 +84,9 @@ def test_invalid_create_keeps_what_was_typed_and_explains(as_alice: Client, team
     assert not Task.objects.exists()
 
 
-def test_plain_post_without_htmx_redirects_or_shows_the_page_with_errors(as_alice: Client, team: Board) -> None:
+def test_plain_post_without_htmx_redirects_or_shows_the_page_with_errors(
+    as_alice: Client, team: Board
+) -> None:
     ok = as_alice.post(f"/boards/{team.slug}/tasks/", {"title": "No JS"})
     bad = as_alice.post(f"/boards/{team.slug}/tasks/", {"title": ""})
 
@@ -97,7 +107,9 @@ def test_complete_reopen_delete_endpoints(as_alice: Client, team: Board, alice: 
     assert as_alice.post(f"/tasks/{task.pk}/complete/", **HTMX).status_code == 404
 
 
-def test_refused_delete_explains_in_the_error_banner(client: Client, team: Board, alice: Any, bob: Any) -> None:
+def test_refused_delete_explains_in_the_error_banner(
+    client: Client, team: Board, alice: Any, bob: Any
+) -> None:
     task = actions.task_create(board=team, by=alice, title="Alice's")
     client.force_login(bob)
 

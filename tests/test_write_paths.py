@@ -14,7 +14,9 @@ from tasks.models import Activity, Board, Task
 pytestmark = pytest.mark.django_db
 
 
-def test_plain_orm_save_and_delete_publish(team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any) -> None:
+def test_plain_orm_save_and_delete_publish(
+    team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         task = Task.objects.create(board=team, title="From the shell")
         task.completed = True
@@ -29,7 +31,9 @@ def test_plain_orm_save_and_delete_publish(team: Board, alice: Any, published: l
     assert list(Activity.objects.values_list("actor", flat=True)) == [None, None, None]  # "someone"
 
 
-def test_queryset_delete_publishes_each_task(team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any) -> None:
+def test_queryset_delete_publishes_each_task(
+    team: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any
+) -> None:
     for title in ("a", "b"):
         actions.task_create(board=team, by=alice, title=title)
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,28 +13,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
-from tests.services import chromium
+from tests.services import chromium, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Every browser test saves screenshots of its steps under tests/artifacts/screenshots/;
+# UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/ instead, where the README uses them.
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") else "tests/artifacts") / "screenshots"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if settings["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings['NAME']}"
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    user = settings.get("USER") or "postgres"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
 def _free_port() -> int:
@@ -47,14 +43,23 @@ class Server:
     def __init__(self, env: dict[str, str], port: int | None = None) -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1", "LIVE_LOG_LEVEL": "WARNING",
-                    "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **env}
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DEBUG": "1",
+            "LIVE_LOG_LEVEL": "WARNING",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            **env,
+        }
         if "REDIS_URL" not in env:
             full_env.pop("REDIS_URL", None)
-        self.log = open(ROOT / "tests" / "artifacts" / f"daphne-{self.port}.log", "w")
+        self.log = open(ROOT / "tests" / "artifacts" / f"daphne-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(self.port)],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -106,12 +111,16 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         launched.close()
 
 
-def open_as(browser: Any, server: Server, user: Any, path: str, *, width: int = 1440, height: int = 900) -> Any:
+def open_as(
+    browser: Any, server: Server, user: Any, path: str, *, width: int = 1440, height: int = 900
+) -> Any:
     """A new browser context logged in as ``user`` (session cookie), on ``path``."""
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}])
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
+    )
     page = context.new_page()
     page.errors = []
     page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)

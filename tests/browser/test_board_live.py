@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -54,10 +55,15 @@ def test_two_users_see_each_others_changes_live(
     expect(card).to_contain_text("Ship the release")
     expect(card).to_contain_text("Bob")
     expect(theirs.locator(open_count)).to_have_text("1")
-    expect(theirs.locator(f"#board-{team.pk}-activity li").first).to_contain_text("Alice created ‘Ship the release’")
+    expect(theirs.locator(f"#board-{team.pk}-activity li").first).to_contain_text(
+        "Alice created ‘Ship the release’"
+    )
     expect(card.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)  # not Bob's to delete
-    expect(mine.locator(f"#task-{task.pk}").get_by_role("button", name=re.compile("^Delete"))).to_have_count(1)
-    step and shot(theirs, f"{step}-1-created")
+    expect(mine.locator(f"#task-{task.pk}").get_by_role("button", name=re.compile("^Delete"))).to_have_count(
+        1
+    )
+    if step:
+        shot(theirs, f"{step}-1-created")
 
     # Bob completes it: it moves to Alice's Done list.
     card.get_by_role("button", name="Complete “Ship the release”").click()
@@ -65,31 +71,40 @@ def test_two_users_see_each_others_changes_live(
     expect(mine.locator(f"{open_list} > #task-{task.pk}")).to_have_count(0)
     expect(mine.locator(open_count)).to_have_text("0")
     expect(mine.locator(done_count)).to_have_text("1")
-    expect(mine.locator(f"#board-{team.pk}-activity li").first).to_contain_text("Bob completed ‘Ship the release’")
-    step and shot(mine, f"{step}-2-completed")
+    expect(mine.locator(f"#board-{team.pk}-activity li").first).to_contain_text(
+        "Bob completed ‘Ship the release’"
+    )
+    if step:
+        shot(mine, f"{step}-2-completed")
 
     # Alice reopens it: back on top of Bob's Open list.
     mine.get_by_role("button", name="Reopen “Ship the release”").click()
     expect(theirs.locator(f"{open_list} > li").first).to_have_id(f"task-{task.pk}")
     expect(theirs.locator(f"{done_list} > #task-{task.pk}")).to_have_count(0)
     expect(theirs.locator(open_count)).to_have_text("1")
-    step and shot(theirs, f"{step}-3-reopened")
+    if step:
+        shot(theirs, f"{step}-3-reopened")
 
     # Alice deletes it (after confirming): gone from Bob's page.
     mine.once("dialog", lambda dialog: dialog.accept())
     mine.get_by_role("button", name="Delete “Ship the release”").click()
     expect(theirs.locator(f"#task-{task.pk}")).to_have_count(0)
     expect(theirs.locator(open_count)).to_have_text("0")
-    expect(theirs.locator(f"#board-{team.pk}-activity li").first).to_contain_text("Alice deleted ‘Ship the release’")
+    expect(theirs.locator(f"#board-{team.pk}-activity li").first).to_contain_text(
+        "Alice deleted ‘Ship the release’"
+    )
     expect(theirs.get_by_text("Nothing open. Add a task to get going.")).to_be_visible()
-    step and shot(theirs, f"{step}-4-deleted")
+    if step:
+        shot(theirs, f"{step}-4-deleted")
 
     assert theirs.evaluate("window.notReloaded") is True
     assert not Task.objects.exists()
     assert mine.errors == [] and theirs.errors == []
 
 
-def test_form_errors_show_inline_and_keep_what_was_typed(browser: Any, start_server: Any, team: Any, alice: Any) -> None:
+def test_form_errors_show_inline_and_keep_what_was_typed(
+    browser: Any, start_server: Any, team: Any, alice: Any
+) -> None:
     server = start_server()
     page = open_as(browser, server, alice, f"/boards/{team.slug}/", width=390, height=844)  # a phone
     wait_live(page)
@@ -104,7 +119,9 @@ def test_form_errors_show_inline_and_keep_what_was_typed(browser: Any, start_ser
     assert not Task.objects.exists()
 
 
-def test_login_page_then_the_board(browser: Any, start_server: Any, team: Any, alice: Any, settings: Any) -> None:
+def test_login_page_then_the_board(
+    browser: Any, start_server: Any, team: Any, alice: Any, settings: Any
+) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # as the server has
     alice.set_password("pw-123456!")
     alice.save()
@@ -141,3 +158,31 @@ def test_board_heals_after_a_server_restart(browser: Any, start_server: Any, tea
     assert restarted.port == server.port
     wait_live(page)
     expect(page.locator(f"#board-{team.pk}-open > #task-{task.pk}")).to_be_visible()
+
+
+def test_demo_board_and_home_page(browser: Any, start_server: Any, db: Any) -> None:
+    """The README's screenshots: the demo data on the board and home pages, and a check that
+    the home page stays live too."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("demo_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from tasks.models import Board
+
+    aziz = get_user_model().objects.get(username="aziz")
+    team = Board.objects.get(slug="team")
+    server = start_server()
+
+    board = open_as(browser, server, aziz, "/boards/team/")
+    wait_live(board)
+    expect(board.locator(f"#board-{team.pk}-open > li")).to_have_count(4)
+    shot(board, "board")
+
+    home = open_as(browser, server, aziz, "/")
+    wait_live(home)
+    board.fill("#id_title", "Book the venue")
+    board.click("#task-form button[type=submit]")
+    expect(home.locator("#activity-feed li").first).to_contain_text("Aziz Rahimov created ‘Book the venue’")
+    expect(home.locator(f"#board-{team.pk}-summary")).to_contain_text("5 open")
+    shot(home, "home")
+    assert board.errors == [] and home.errors == []

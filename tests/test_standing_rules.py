@@ -1,0 +1,83 @@
+"""Rules the whole codebase keeps: lint, migrations, no first-party JavaScript, nothing from
+a CDN, and a production mode that passes Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_DIRS = ["dashboard", "live", "tasks", "templates", "theme/static_src", "static", "scripts", "tests"]
+
+
+def project_files(*suffixes: str) -> list[Path]:
+    files = []
+    for folder in SOURCE_DIRS:
+        files += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in suffixes]
+    return files
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+    )
+
+
+def test_ruff_lint_and_format() -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    lint, fmt = run(str(ruff), "check", "."), run(str(ruff), "format", "--check", ".")
+    assert lint.returncode == 0, lint.stdout
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_no_missing_migrations() -> None:
+    result = run(sys.executable, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_first_party_javascript_and_no_inline_scripts() -> None:
+    assert project_files(".js", ".mjs", ".ts") == []
+    for template in project_files(".html"):
+        assert "<script" not in template.read_text(), template
+
+
+def test_nothing_comes_from_a_cdn() -> None:
+    cdn = re.compile(r"unpkg\.com|jsdelivr|cdnjs|googleapis|cdn\.tailwindcss")
+    for path in project_files(".html", ".py", ".css"):
+        if path.name == Path(__file__).name:
+            continue
+        assert not cdn.search(path.read_text()), path
+
+
+@pytest.mark.parametrize("with_https", [False, True])
+def test_production_settings_pass_the_deploy_check(with_https: bool) -> None:
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60 + "-production-test-key",
+        "ALLOWED_HOSTS": "board.example.com",
+    }
+    if with_https:
+        env |= {
+            "SECURE_SSL_REDIRECT": "1",
+            "SECURE_COOKIES": "1",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+            "SECURE_HSTS_PRELOAD": "1",
+        }
+
+    result = run(sys.executable, "manage.py", "check", "--deploy", env=env)
+
+    warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
+    https_only = {"W004", "W008", "W012", "W016"}  # HSTS, SSL redirect, secure cookies: per deployment
+    assert warnings <= (set() if with_https else https_only), result.stdout + result.stderr
+    assert result.returncode == 0 or warnings, result.stderr
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key() -> None:
+    result = run(sys.executable, "manage.py", "check", env={"DEBUG": "0", "SECRET_KEY": ""})
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
