@@ -46,6 +46,18 @@ GAP_PATIENCE = 2.0  # seconds to wait for an out-of-order event before calling i
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
+def hub_census() -> dict[str, Any]:
+    """Sockets and topics of the hubs in this process (one per event loop; one in a server)."""
+    sockets = topics = 0
+    sizes: dict[str, int] = {}
+    for hub in list(_hubs.values()):
+        sockets += len(hub.local_sockets())
+        topics += len(hub.sockets)
+        for topic, pages in hub.sockets.items():
+            sizes[topic] = sizes.get(topic, 0) + sum(len(members) for members in pages.values())
+    return {"sockets": sockets, "topics": topics, "topic_sizes": sizes}
+
+
 class Hub:
     def __init__(self) -> None:
         self.layer = get_channel_layer()

@@ -17,6 +17,7 @@ from django.test import Client
 from live import stats
 from live.hub import Hub
 from tasks.models import Board, Membership, Role
+from tests.servers import start_server  # noqa: F401  (a fixture: a real daphne process)
 
 ORIGIN = (b"origin", b"http://localhost")
 

@@ -1,0 +1,230 @@
+"""Benchmark the product's fan-out against a bare ``websockets`` broadcast server, in one run.
+
+For each N it starts a fresh server process (scripts/serve.sh, one daphne process, on a
+throwaway SQLite database), runs the load tester (tasks/loadtest.py) with N sockets and M
+task events through the REST API, stops the server; then the same against the bare server
+with a frame of the same size. It prints a table, appends it with the machine and versions
+to docs/performance.md, and writes the raw figures and a plot to docs/benchmarks/.
+
+    .venv/bin/python scripts/benchmark.py                       # N = 1, 100, 1000
+    .venv/bin/python scripts/benchmark.py --sizes 100,1000,5000 --layer redis
+
+Loopback only; every run is bounded (--max-seconds per run). Not part of the test suite:
+timings on a shared machine are figures to read, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MARKER = "<!-- new results go below this line -->"
+DEFAULT_FRAME = '<div id="board-1-open" hx-swap-oob="afterbegin"><li id="task-1">{marker}</li></div>'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("server exited at start") from None
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    packages = ["Django", "channels", "daphne", "channels-redis", "redis", "websockets", "Twisted"]
+    return {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": ", ".join(f"{p} {version(p)}" for p in packages),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1,100,1000", help="socket counts, comma-separated")
+    parser.add_argument("--events", type=int, default=10, help="task events per run")
+    parser.add_argument("--rate", type=float, default=5.0, help="events per second")
+    parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare websockets baseline")
+    parser.add_argument("--max-seconds", type=float, default=300, help="limit per run")
+    parser.add_argument("--label", default="", help="what changed since the last run, for the history")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",")]
+
+    workdir = Path(tempfile.mkdtemp(prefix="taskboard-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+        "LIVE_LOG_LEVEL": "WARNING",
+        "DAPHNE_ARGS": "--access-log /dev/null",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    if args.layer == "redis":
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        env |= {"REDIS_URL": args.redis_url, "REDIS_PREFIX": "bench"}
+    else:
+        env.pop("REDIS_URL", None)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "SECRET_KEY")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tasks.loadtest import Options, Result, bare_trigger, load_product, plot, run_load
+    from tasks.models import Task
+
+    call_command("migrate", verbosity=0)
+    results: list[Result] = []
+    frame = DEFAULT_FRAME
+    for n in sizes:
+        port = free_port()
+        log = open(workdir / f"daphne-{n}.log", "w")  # noqa: SIM115
+        server = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, server)
+            print(f"product, N={n}", file=sys.stderr)
+            options = Options(
+                url=f"http://127.0.0.1:{port}",
+                sockets=n,
+                events=args.events,
+                rate=args.rate,
+                users=min(n, 200),
+                pid=server.pid,
+                max_seconds=args.max_seconds,
+            )
+            result = load_product(options)
+            result.target = f"product ({args.layer})"
+            results.append(result)
+            frame = result.sample_frame or frame
+        finally:
+            stop(server)
+            log.close()
+        Task.objects.filter(title__startswith="load-").delete()
+
+        if args.no_bare:
+            continue
+        port = free_port()
+        bare = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "bare_server.py"), str(port)], env=env
+        )
+        try:
+            wait_for_port(port, bare)
+            print(f"bare, N={n}", file=sys.stderr)
+            import asyncio
+
+            options = Options(
+                url=f"http://127.0.0.1:{port}",
+                sockets=n,
+                events=args.events,
+                rate=args.rate,
+                pid=bare.pid,
+                target="bare",
+                max_seconds=args.max_seconds,
+            )
+            result = asyncio.run(run_load(options, [], "/", bare_trigger(frame)))
+            result.target = "bare websockets"
+            results.append(result)
+        finally:
+            stop(bare)
+
+    report = render_report(results, machine(), args)
+    print(report)
+    if args.no_write:
+        return
+    out = ROOT / "docs" / "benchmarks"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M")
+    (out / f"{stamp}-{args.layer}.json").write_text(json.dumps([r.summary() for r in results], indent=2))
+    plotted = plot(results, str(out / f"{stamp}-{args.layer}.png"))
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text() if doc.exists() else f"# Performance\n\n{MARKER}\n"
+    image = f"\n![latency](benchmarks/{stamp}-{args.layer}.png)\n" if plotted else ""
+    doc.write_text(text.replace(MARKER, f"{MARKER}\n\n{report}{image}", 1))
+    print(f"written to {doc.relative_to(ROOT)} and docs/benchmarks/{stamp}-{args.layer}.*", file=sys.stderr)
+
+
+def render_report(results: list[Any], info: dict[str, str], args: argparse.Namespace) -> str:
+    from tasks.loadtest import table
+
+    lines = [
+        f"### {info['date']}: {args.layer} layer, N = {args.sizes}, {args.events} events at {args.rate}/s"
+        + (f" ({args.label})" if args.label else ""),
+        "",
+        f"Machine: {info['machine']}; Python {info['python']}; {info['versions']}.",
+        "",
+        table(results),
+    ]
+    ratios = []
+    by_n: dict[int, dict[str, Any]] = {}
+    for r in results:
+        by_n.setdefault(r.sockets, {})["bare" if r.target.startswith("bare") else "product"] = r
+    for n, pair in sorted(by_n.items()):
+        product, bare = pair.get("product"), pair.get("bare")
+        if not (product and bare and product.latency_ms and bare.latency_ms):
+            continue
+        p99 = product.latency_ms["p99"] / max(bare.latency_ms["p99"], 0.01)
+        cpu = ""
+        if product.server_cpu_us_per_delivery and bare.server_cpu_us_per_delivery:
+            cpu = f", server CPU per delivery {product.server_cpu_us_per_delivery / bare.server_cpu_us_per_delivery:.1f}x"
+        ratios.append(f"- N={n}: p99 latency {p99:.1f}x the bare server's{cpu}")
+    if ratios:
+        lines += ["", "Product ÷ bare, same run:", *ratios]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

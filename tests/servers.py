@@ -1,0 +1,82 @@
+"""A real daphne server for tests: scripts/serve.sh (the README's flags) on the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.services import database_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DEBUG": "1",
+            "LIVE_LOG_LEVEL": "WARNING",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            **env,
+        }
+        if "REDIS_URL" not in env:
+            full_env.pop("REDIS_URL", None)
+        self.log = open(ROOT / "tests" / "artifacts" / f"daphne-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(self.port)],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"daphne did not start; see {self.log.name}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def start_server(transactional_db: Any) -> Iterator[Callable[..., Server]]:
+    (ROOT / "tests" / "artifacts").mkdir(parents=True, exist_ok=True)
+    servers: list[Server] = []
+
+    def start(port: int | None = None, **env: str) -> Server:
+        server = Server(env, port)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

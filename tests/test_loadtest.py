@@ -1,0 +1,90 @@
+"""The shipped load tester and the benchmark run end to end (small N; figures are not
+asserted, counts are)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tasks.loadtest import Options, load_product, percentiles, table
+from tests.servers import ROOT
+
+
+def test_load_tester_counts_every_delivery_and_the_servers_work(start_server: Any, team: Any) -> None:
+    server = start_server()
+    options = Options(
+        url=server.url,
+        sockets=6,
+        users=3,
+        events=3,
+        rate=20,
+        pid=server.process.pid,
+        progress=False,
+        settle=10,
+        max_seconds=60,
+    )
+
+    result = load_product(options)
+
+    assert (result.opened, result.failed_opens) == (6, 0)
+    assert (result.delivered, result.expected, result.dropped) == (18, 18, 0)
+    assert result.server["events"] == 3 and result.server["dropped_events"] == 0
+    assert result.server["renders_per_event"] <= 6 and result.server["queries_per_event"] <= 4
+    assert set(result.latency_ms) == {"p50", "p95", "p99", "max", "mean"}
+    assert "| product | 6 | 6 |" in table([result])
+
+
+def test_load_tester_refuses_other_hosts() -> None:
+    import asyncio
+
+    from tasks.loadtest import run_load
+
+    with pytest.raises(ValueError, match="only 127.0.0.1"):
+        asyncio.run(run_load(Options(url="http://example.com"), [], "/", None))  # type: ignore[arg-type]
+
+
+def test_percentiles() -> None:
+    assert percentiles(list(map(float, range(1, 101)))) == {
+        "p50": 51.0,
+        "p95": 96.0,
+        "p99": 100.0,
+        "max": 100.0,
+        "mean": 50.5,
+    }
+
+
+def test_benchmark_runs_end_to_end_against_the_bare_server_too() -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "scripts/benchmark.py",
+            "--sizes",
+            "1,4",
+            "--events",
+            "2",
+            "--rate",
+            "20",
+            "--no-write",
+            "--max-seconds",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| product (memory) | 4 | 4 |" in result.stdout
+    assert "| bare websockets | 4 | 4 |" in result.stdout
+    assert "8/8" in result.stdout  # 4 sockets x 2 events, both peers
