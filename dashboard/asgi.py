@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
 Every socket passes the origin check (the page's own host only: cross-site WebSocket
-hijacking gets no socket) and session authentication before it reaches a consumer.
+hijacking gets no socket) and session authentication (live/auth.py, Django's own
+``get_user()`` without channels' per-socket session machinery) before it reaches a consumer.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
+from live.auth import SessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -13,14 +13,23 @@ before accept makes htmx back off; after accept it would retry at once), then se
 snapshot. Events arriving meanwhile wait in a backlog and are sent after the snapshot,
 minus those it already contains. So a page never misses an event committed between its
 HTTP render and its socket, and a reconnect heals everything missed while away.
+
+Writing: the hub hands each socket a finished frame with ``deliver()``, which returns at
+once. The frame is written straight away when the server can take it (always, under
+daphne; nearly always under uvicorn); if the server holds it back because the peer is not
+reading, it is finished in a task of its own and later frames queue behind it, up to
+STALLED_LIMIT, after which the socket is closed with 1013 (htmx reconnects and gets a
+snapshot). So one slow reader never holds up the others, and never grows memory unbounded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
-from typing import ClassVar
+from collections.abc import Generator
+from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -38,6 +47,7 @@ from live.registry import Viewer, render, render_status
 logger = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
+STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, close 1013
 STRIKES_BEFORE_CLOSE = 20  # rate-limited frames before a flooding socket is closed with 4429
 
 
@@ -59,6 +69,31 @@ class TokenBucket:
         return False
 
 
+class _Resume:
+    """Awaiting this finishes a coroutine that was started by hand (``coro.send(None)``) and
+    stopped at ``waiting_on``: it hands each future the coroutine waits on to the task that
+    awaits it, exactly as ``await coro`` would have."""
+
+    def __init__(self, coro: Any, waiting_on: Any) -> None:
+        self.coro, self.waiting_on = coro, waiting_on
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        waiting_on = self.waiting_on
+        while True:
+            try:
+                value = yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = self.coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    waiting_on = self.coro.send(value)
+                except StopIteration as stop:
+                    return stop.value
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     # No channel-layer channel per socket: the process's hub receives events and writes to
     # this socket directly (see live/hub.py).
@@ -67,9 +102,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
     page: ClassVar[str]
     actions: ClassVar[dict[str, str]] = {}
 
+    # Defaults on the class keep idle sockets small: an instance stores only what changed.
     viewer: Viewer
     ready = False
     rotate_at = float("inf")
+    topics: tuple[str, ...] = ()
+    hub: Hub | None = None
+    backlog: deque[tuple[str | None, int | None, str]] | None = None  # events waiting for a snapshot
+    stalled: deque[str] | None = None  # frames behind one the peer has not read yet
+    snapshot_seqs: dict[str, int] = {}  # noqa: RUF012 (replaced on each snapshot, never mutated)
+    _snapshotting = False
+    _snapshot_again = False
+    _bucket: TokenBucket | None = None  # made on the first inbound frame
+    _strikes = 0
 
     # --- what a page provides (sync, run in a worker thread) ------------------------------
 
@@ -82,14 +127,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self) -> None:
-        self.topics: tuple[str, ...] = ()
-        self.hub: Hub | None = None
-        self.backlog: deque[tuple[str | None, int | None, str]] = deque()
-        self.snapshot_seqs: dict[str, int] = {}
-        self._snapshotting = False
-        self._snapshot_again = False
-        self._bucket = TokenBucket(*settings.LIVE["RATE"])
-        self._strikes = 0
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.refuse(CloseCode.UNAUTHENTICATED, "signed_out")
@@ -120,7 +157,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.hub is not None:
             self.hub.leave(self, self.topics)
             self.hub = None
-        self.ready = False
+        self.ready, self.backlog, self.stalled = False, None, None
 
     # --- snapshot and delivery ------------------------------------------------------------
 
@@ -131,6 +168,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self._snapshotting = True
         self.ready = False
+        self.backlog = deque()
+        if self.stalled:
+            self.stalled.clear()  # frames not written yet: the snapshot supersedes them
         try:
             while True:
                 self._snapshot_again = False
@@ -140,10 +180,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 while self.backlog and not self._snapshot_again:
                     topic, seq, text = self.backlog.popleft()
                     if self._is_new(topic, seq):
-                        await self._write(text)
+                        self._write(text)
                 if not self._snapshot_again:
                     break
-            self.ready = True
+            self.ready, self.backlog = True, None
         finally:
             self._snapshotting = False
         stats.counters["snapshots"] += 1
@@ -158,9 +198,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.hub is not None:
             await self.send_snapshot()
 
-    async def deliver(self, topic: str | None, seq: int | None, text: str) -> None:
-        """Called by the hub with a finished frame for this socket."""
+    def deliver(self, topic: str | None, seq: int | None, text: str) -> None:
+        """Called by the hub with a finished frame for this socket; returns at once."""
         if not self.ready:
+            if self.backlog is None:
+                return  # closed
             if len(self.backlog) >= BACKLOG_LIMIT:
                 self.backlog.clear()
                 self._snapshot_again = True
@@ -168,16 +210,43 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 self.backlog.append((topic, seq, text))
             return
         if self._is_new(topic, seq):
-            await self._write(text)
+            self._write(text)
 
     def _is_new(self, topic: str | None, seq: int | None) -> bool:
         return seq is None or topic is None or seq > self.snapshot_seqs.get(topic, 0)
 
-    async def _write(self, text: str) -> None:
+    def _write(self, text: str) -> None:
+        """Write a frame now if the server takes it without waiting, else queue it."""
+        if self.stalled is not None:
+            if len(self.stalled) >= STALLED_LIMIT:
+                self.stalled = None
+                self.ready = False
+                stats.counters["closed_slow_readers"] += 1
+                asyncio.ensure_future(self.close(code=CloseCode.TRY_AGAIN_LATER))
+            else:
+                self.stalled.append(text)
+            return
+        sending = self.base_send({"type": "websocket.send", "text": text})
         try:
-            await self.base_send({"type": "websocket.send", "text": text})
-        except Exception:  # the socket went away mid-fan-out; its disconnect will follow
+            waiting_on = sending.send(None)  # run the send by hand: no task in the usual case
+        except StopIteration:
+            return
+        except Exception:  # the socket went away mid-fan-out; its disconnect follows
             logger.debug("write to a closing socket failed", exc_info=True)
+            return
+        self.stalled = deque()
+        asyncio.ensure_future(self._finish_stalled(sending, waiting_on))
+
+    async def _finish_stalled(self, sending: Any, waiting_on: Any) -> None:
+        """Finish the send the server held back, then the frames queued behind it."""
+        try:
+            await _Resume(sending, waiting_on)
+            while self.stalled:
+                await self.base_send({"type": "websocket.send", "text": self.stalled.popleft()})
+        except Exception:
+            logger.debug("write to a closing socket failed", exc_info=True)
+        finally:
+            self.stalled = None
 
     # --- inbound frames -------------------------------------------------------------------
 
@@ -192,6 +261,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             stats.counters["frames_rejected"] += 1
             await self.send_error(str(exc))
             return
+        if self._bucket is None:
+            self._bucket = TokenBucket(*settings.LIVE["RATE"])
         if not self._bucket.take():
             self._strikes += 1
             stats.counters["frames_rate_limited"] += 1

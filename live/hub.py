@@ -233,7 +233,7 @@ class Hub:
             for sock in tuple(members):
                 text = frame if isinstance(frame, str) else frame.pick(sock.viewer)
                 if text:
-                    await sock.deliver(topic, seq, text)
+                    sock.deliver(topic, seq, text)
                     sent += 1
         stats.counters["deliveries"] += sent
         stats.fanout_ms.append((time.perf_counter() - started) * 1000)
@@ -310,7 +310,7 @@ class Hub:
             key = sock.viewer.language
             if key not in frames:
                 frames[key] = await database_sync_to_async(registry.render_status)(key)
-            await sock.deliver(None, None, frames[key])
+            sock.deliver(None, None, frames[key])
         stats.counters["heartbeats"] += 1
 
     async def _refresh_groups(self) -> None:

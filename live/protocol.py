@@ -25,6 +25,7 @@ class CloseCode(IntEnum):
     TOO_BIG = 1009  # frame over the cap: stop
     SERVER_ERROR = 1011  # bug or outage: reconnect with backoff
     RESTART = 1012  # planned restart or socket rotation: reconnect
+    TRY_AGAIN_LATER = 1013  # the peer stopped reading: reconnect
     UNAUTHENTICATED = 4401  # not logged in: stop
     FORBIDDEN = 4403  # not allowed here: stop
     TOO_MANY = 4429  # flooding: stop

@@ -10,6 +10,7 @@ A frame is the text of one WebSocket message: top-level elements with ids and ex
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,17 +26,27 @@ Renderer = Callable[[dict[str, Any], frozenset[str]], dict[str, "str | Variants"
 _renderers: dict[str, Renderer] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Viewer:
     """Who is looking, reduced to what renders differ by. Computed once per socket."""
 
     user_id: int
     is_superuser: bool = False
+    member_of: frozenset[int] = field(default_factory=frozenset)  # boards with a membership row
     managed_boards: frozenset[int] = field(default_factory=frozenset)
     language: str = "en"
 
     def manages(self, board_id: int) -> bool:
         return self.is_superuser or board_id in self.managed_boards
+
+    @classmethod
+    def shared(cls, **fields: Any) -> Viewer:
+        """An equal Viewer if one is alive already (a user's tabs share one), else a new one."""
+        viewer = cls(**fields)
+        return _viewers.setdefault(viewer, viewer)
+
+
+_viewers: weakref.WeakValueDictionary[Viewer, Viewer] = weakref.WeakValueDictionary()
 
 
 @dataclass(slots=True)
@@ -74,6 +85,12 @@ def render(template: str, context: dict[str, Any], *, language: str | None = Non
         return render_to_string(template, context)
 
 
+_statuses: dict[tuple[str, str], str] = {}
+
+
 def render_status(language: str, state: str = "live") -> str:
-    """The connection indicator as an OOB fragment."""
-    return render("live/status.html", {"state": state, "oob": True}, language=language)
+    """The connection indicator as an OOB fragment (the same for everyone: rendered once)."""
+    key = (language, state)
+    if key not in _statuses:
+        _statuses[key] = render("live/status.html", {"state": state, "oob": True}, language=language)
+    return _statuses[key]

@@ -26,7 +26,8 @@ from live.protocol import Inbound
 from live.registry import Viewer, render
 from tasks import actions, broadcasts, live
 from tasks.forms import TaskForm, TaskRefForm
-from tasks.selectors import board_get_for_user, task_get_for_user, viewer_for
+from tasks.permissions import viewer_role
+from tasks.selectors import board_by_pk, board_get_for_user, task_get_for_user, viewer_for
 
 
 class BoardConsumer(LiveConsumer):
@@ -39,9 +40,12 @@ class BoardConsumer(LiveConsumer):
     }
 
     def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
-        board = board_get_for_user(user, pk=self.scope["url_route"]["kwargs"]["board_id"])
+        board = board_by_pk(self.scope["url_route"]["kwargs"]["board_id"])
+        viewer = viewer_for(user)
+        if board is None or viewer_role(viewer, board) is None:
+            raise Http404("No such board.")
         self.board_id = board.pk
-        return viewer_for(user), [broadcasts.board_topic(board.pk)]
+        return viewer, [broadcasts.board_topic(board.pk)]
 
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
         return live.board_snapshot(self.board_id, self.viewer)

@@ -9,12 +9,23 @@ Every region is rendered by the same partial as in the full page (``oob=True`` a
 ``hx-swap-oob`` attribute). A task event renders, per process: the task card twice at most
 (with and without the delete button), the counters, the activity line and the summary
 card, whatever the number of sockets.
+
+Rendered cards and activity lines are kept per process, keyed by what makes them current
+(a task's version, today's date, the language), and so is each board's content at its
+current change number: a thousand sockets opening the same board cost one read of it,
+plus one query each to learn that it has not changed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from live.cache import LRU
 from live.fragments import oob_delete, oob_into
 from live.registry import Variants, Viewer, render, renders
 from tasks import dom
@@ -22,6 +33,7 @@ from tasks.broadcasts import board_topic
 from tasks.models import Activity, Board, Task
 from tasks.permissions import may_delete
 from tasks.selectors import (
+    BoardState,
     activity_for_user,
     board_activity,
     board_counts,
@@ -29,26 +41,86 @@ from tasks.selectors import (
     board_state,
     board_summary,
     boards_visible_to,
+    current_seq,
 )
 
 BOARD, TASKS, ACTIVITY = "board", "tasks", "activity"
+
+_cards: LRU[SafeString] = LRU("cards", 5000)
+_lines: LRU[SafeString] = LRU("lines", 5000)
+_boards: LRU[BoardContent] = LRU("boards", 500)
+_snapshots: LRU[str] = LRU("snapshots", 300)
 
 
 # --- regions (also used by the full-page views) ------------------------------------------
 
 
-def card(task: Task, *, can_delete: bool) -> str:
-    return render("tasks/partials/task_card.html", {"task": task, "can_delete": can_delete})
+def card(task: Task, *, can_delete: bool) -> SafeString:
+    key = (task.pk, task.version, can_delete, timezone.localdate(), get_language())
+    return _cards.get_or_make(
+        key, lambda: render("tasks/partials/task_card.html", {"task": task, "can_delete": can_delete})
+    )
 
 
-def count(board_id: int, which: str, value: int, *, oob: bool = False) -> str:
+def count(board_id: int, which: str, value: int, *, oob: bool = False) -> SafeString:
     return render(
         "tasks/partials/task_count.html", {"board_id": board_id, "which": which, "value": value, "oob": oob}
     )
 
 
-def activity_item(activity: Activity, *, show_board: bool) -> str:
-    return render("tasks/partials/activity_item.html", {"activity": activity, "show_board": show_board})
+def activity_item(activity: Activity, *, show_board: bool) -> SafeString:
+    return _lines.get_or_make(
+        (activity.pk, show_board, get_language()),
+        lambda: render("tasks/partials/activity_item.html", {"activity": activity, "show_board": show_board}),
+    )
+
+
+def activity_feed(feed_id: str, activities: list[Activity], *, show_board: bool, oob: bool) -> SafeString:
+    items = [activity_item(activity, show_board=show_board) for activity in activities]
+    return render("tasks/partials/activity_feed.html", {"feed_id": feed_id, "items": items, "oob": oob})
+
+
+@dataclass(frozen=True, slots=True)
+class BoardContent:
+    state: BoardState
+    activities: list[Activity]
+
+
+def board_content(board_id: int) -> BoardContent:
+    """The board's lists, counters and activity as of its current change number."""
+    seq = current_seq(board_id)
+    cached = _boards.get(board_id)
+    if cached is not None and cached.state.seq == seq:
+        return cached
+    state = board_state(board_id)
+    content = BoardContent(state, board_activity(board_id, upto_seq=state.seq))
+    _boards.put(board_id, content)
+    return content
+
+
+def board_regions(board_id: int, viewer: Viewer, *, oob: bool) -> tuple[dict[str, SafeString], int]:
+    """Each live region of the board page as ``viewer`` sees it, and the change number."""
+    content = board_content(board_id)
+    state, manages = content.state, viewer.manages(board_id)
+
+    def task_list(which: str, tasks: list[Task]) -> SafeString:
+        cards = [
+            card(task, can_delete=may_delete(user_id=viewer.user_id, manages_board=manages, task=task))
+            for task in tasks
+        ]
+        context = {"board_id": board_id, "which": which, "cards": cards, "oob": oob}
+        return render("tasks/partials/task_list.html", context)
+
+    regions = {
+        "open_list": task_list("open", state.open_tasks),
+        "done_list": task_list("done", state.done_tasks),
+        "open_count": count(board_id, "open", state.open_count, oob=oob),
+        "done_count": count(board_id, "done", state.done_count, oob=oob),
+        "activity": activity_feed(
+            dom.board_activity(board_id), content.activities, show_board=False, oob=oob
+        ),
+    }
+    return regions, state.seq
 
 
 # --- events ------------------------------------------------------------------------------
@@ -114,25 +186,20 @@ def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | 
 # --- snapshots -----------------------------------------------------------------------------
 
 
-def board_regions(board: Board, viewer: Viewer, *, oob: bool) -> tuple[dict[str, Any], int]:
-    """The board page's live regions as template context, and the change number they show."""
-    state = board_state(board)
-    manages = viewer.manages(board.pk)
-    for task in state.open_tasks + state.done_tasks:
-        task.can_delete = may_delete(user_id=viewer.user_id, manages_board=manages, task=task)
-    context = {
-        "board": board,
-        "state": state,
-        "activities": board_activity(board.pk, upto_seq=state.seq),
-        "oob": oob,
-    }
-    return context, state.seq
-
-
 def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
-    board = Board.objects.get(pk=board_id)
-    context, seq = board_regions(board, viewer, oob=True)
-    return render("tasks/partials/board_regions.html", context), {board_topic(board_id): seq}
+    """The board page's regions for a (re)connecting socket. Viewers who may delete the same
+    cards see the same snapshot, so it is rendered once per such group and change number."""
+    content = board_content(board_id)
+    state = content.state
+    if viewer.manages(board_id):
+        deletable: object = "all"
+    else:
+        deletable = frozenset(
+            t.pk for t in state.open_tasks + state.done_tasks if t.created_by_id == viewer.user_id
+        )
+    key = (board_id, state.seq, deletable, timezone.localdate(), get_language())
+    html = _snapshots.get_or_make(key, lambda: "".join(board_regions(board_id, viewer, oob=True)[0].values()))
+    return html, {board_topic(board_id): state.seq}
 
 
 def home_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:
@@ -154,15 +221,7 @@ def activity_page_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[s
 
 def activity_snapshot(user: Any, seqs: dict[int, int]) -> str:
     """The cross-board feed, holding only lines up to each board's change number in ``seqs``."""
-    return render(
-        "tasks/partials/activity_feed.html",
-        {
-            "feed_id": dom.ACTIVITY_FEED,
-            "activities": activity_for_user(user, upto=seqs),
-            "show_board": True,
-            "oob": True,
-        },
-    )
+    return activity_feed(dom.ACTIVITY_FEED, activity_for_user(user, upto=seqs), show_board=True, oob=True)
 
 
 def visible_board_ids(user: Any) -> list[int]:

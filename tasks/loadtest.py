@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ class Result:
     events: int
     opened: int = 0
     failed_opens: int = 0
+    open_errors: dict[str, int] = field(default_factory=dict)
     open_seconds: float = 0.0
     handshake_ms: dict[str, float] = field(default_factory=dict)
     expected: int = 0
@@ -189,6 +191,7 @@ class Run:
         self.sockets: list[ClientConnection] = []
         self.handshakes: list[float] = []
         self.failed = 0
+        self.errors: Counter[str] = Counter()
         self.frame_bytes = 0
         self.sample_frame = ""
 
@@ -209,8 +212,9 @@ class Run:
             )
             if self.options.target == "product":
                 await asyncio.wait_for(socket.recv(), 30)  # the snapshot
-        except (TimeoutError, OSError, websockets.WebSocketException):
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             self.failed += 1
+            self.errors[f"{type(exc).__name__}: {exc}"[:120]] += 1
             return
         self.handshakes.append((time.perf_counter() - started) * 1000)
         self.sockets.append(socket)
@@ -287,7 +291,7 @@ async def run_load(
     result.server_rss_kb_before = rss_kb(options.pid)
 
     result.open_seconds = round(await run.open_all(), 3)
-    result.opened, result.failed_opens = len(run.sockets), run.failed
+    result.opened, result.failed_opens, result.open_errors = len(run.sockets), run.failed, dict(run.errors)
     result.handshake_ms = percentiles(run.handshakes)
     await asyncio.sleep(1.0)  # let the server settle after the ramp
     result.server_rss_kb_after_open = rss_kb(options.pid)

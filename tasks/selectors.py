@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from live.cache import PreparedQuery
 from live.registry import Viewer
-from tasks.models import Activity, Board, Role, Task
+from tasks.models import Activity, Board, Membership, Role, Task
 from tasks.permissions import board_role
 
 DONE_LIMIT = 30  # the Done list shows the most recent ones; the counter shows all
@@ -43,9 +44,15 @@ def default_board() -> Board | None:
 
 
 def viewer_for(user: Any) -> Viewer:
-    managed = frozenset(user.memberships.filter(role=Role.MANAGER).values_list("board_id", flat=True))
-    language = getattr(user, "language", "") or "en"
-    return Viewer(user_id=user.pk, is_superuser=user.is_superuser, managed_boards=managed, language=language)
+    """What a socket's renders depend on: the user's boards and roles, in one query."""
+    roles = dict(_ROLES.rows(user.pk))
+    return Viewer.shared(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        member_of=frozenset(roles),
+        managed_boards=frozenset(board for board, role in roles.items() if role == Role.MANAGER),
+        language=getattr(user, "language", "") or "en",
+    )
 
 
 def assignable_users(board: Board) -> QuerySet[Any]:
@@ -60,7 +67,7 @@ def assignable_users(board: Board) -> QuerySet[Any]:
 class BoardState:
     """Everything the board's live regions show, read consistently at change number ``seq``."""
 
-    board: Board
+    board_id: int
     seq: int
     open_tasks: list[Task]
     done_tasks: list[Task]
@@ -90,7 +97,7 @@ def board_counts(board_id: int) -> dict[str, int]:
     )
 
 
-def board_state(board: Board, *, attempts: int = 3) -> BoardState:
+def board_state(board_id: int, *, attempts: int = 3) -> BoardState:
     """The board's lists and counters as of one change number.
 
     Three statements, each stamped with the board's change number; if a write lands between
@@ -98,14 +105,14 @@ def board_state(board: Board, *, attempts: int = 3) -> BoardState:
     this state already includes.
     """
     for _ in range(attempts):
-        counts = board_counts(board.pk)
-        open_tasks = list(_task_rows(board.pk).filter(completed=False))
-        done_tasks = list(_task_rows(board.pk).filter(completed=True)[:DONE_LIMIT])
+        counts = board_counts(board_id)
+        open_tasks = list(_task_rows(board_id).filter(completed=False))
+        done_tasks = list(_task_rows(board_id).filter(completed=True)[:DONE_LIMIT])
         seqs = {task.board_seq for task in open_tasks + done_tasks}
         if seqs <= {counts["seq"]}:
             break
     return BoardState(
-        board=board,
+        board_id=board_id,
         seq=min(seqs | {counts["seq"]}),
         open_tasks=open_tasks,
         done_tasks=done_tasks,
@@ -137,6 +144,33 @@ def activity_for_user(
             included |= Q(board_id=board_id, seq__lte=seq)
         rows = rows.filter(included)
     return list(rows.select_related("actor", "board")[:limit])
+
+
+# The queries every socket handshake makes, compiled once (see live.cache.PreparedQuery).
+_SEQ = PreparedQuery(lambda pk: Board.objects.filter(pk=pk).values_list("seq"), -1)
+_ROLES = PreparedQuery(
+    lambda user: Membership.objects.filter(user_id=user).values_list("board_id", "role"), -1
+)
+_BOARD = PreparedQuery(
+    lambda pk: Board.objects.filter(pk=pk).values_list("pk", "name", "slug", "is_restricted"), -1
+)
+
+
+def current_seq(board_id: int) -> int:
+    """The board's change number (raises Board.DoesNotExist)."""
+    rows = _SEQ.rows(board_id)
+    if not rows:
+        raise Board.DoesNotExist(board_id)
+    return rows[0][0]
+
+
+def board_by_pk(board_id: int) -> Board | None:
+    """The board's identity and access flag, for authorizing a socket."""
+    rows = _BOARD.rows(board_id)
+    if not rows:
+        return None
+    pk, name, slug, is_restricted = rows[0]
+    return Board(pk=pk, name=name, slug=slug, is_restricted=is_restricted)
 
 
 def board_seqs(board_ids: list[int]) -> dict[int, int]:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, live
+from tasks import actions, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
 from tasks.selectors import (
@@ -32,28 +32,26 @@ from tasks.selectors import (
 def home(request: HttpRequest) -> HttpResponse:
     """Every board the user can see, with live counts, and the activity across them."""
     summaries = [board_summary(board) for board in boards_visible_to(request.user)]
-    return render(
-        request,
-        "tasks/home.html",
-        {"summaries": summaries, "activities": activity_for_user(request.user)},
-    )
+    feed = live.activity_feed(dom.ACTIVITY_FEED, activity_for_user(request.user), show_board=True, oob=False)
+    return render(request, "tasks/home.html", {"summaries": summaries, "feed": feed})
 
 
 @login_required
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     """The cross-board activity feed on its own, for a wall screen."""
-    return render(request, "tasks/activity.html", {"activities": activity_for_user(request.user, limit=50)})
+    activities = activity_for_user(request.user, limit=50)
+    feed = live.activity_feed(dom.ACTIVITY_FEED, activities, show_board=True, oob=False)
+    return render(request, "tasks/activity.html", {"feed": feed})
 
 
 def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: int = 200) -> HttpResponse:
-    context, _seq = live.board_regions(board, viewer_for(request.user), oob=False)
-    state = context["state"]
-    context["columns"] = [
-        ("open", _("Open"), state.open_tasks, state.open_count),
-        ("done", _("Done"), state.done_tasks, state.done_count),
+    regions, _seq = live.board_regions(board.pk, viewer_for(request.user), oob=False)
+    columns = [
+        ("open", _("Open"), regions["open_count"], regions["open_list"]),
+        ("done", _("Done"), regions["done_count"], regions["done_list"]),
     ]
-    context["form"] = form
+    context = {"board": board, "regions": regions, "columns": columns, "form": form}
     return render(request, "tasks/board.html", context, status=status)
 
 

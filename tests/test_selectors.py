@@ -42,7 +42,7 @@ def test_board_state_lists_newest_change_first_and_knows_its_change_number(team:
     actions.task_complete(task=first, by=alice)
     third = actions.task_create(board=team, by=alice, title="third")
 
-    state = selectors.board_state(team)
+    state = selectors.board_state(team.pk)
 
     assert [t.pk for t in state.open_tasks] == [third.pk, second.pk]
     assert [t.pk for t in state.done_tasks] == [first.pk]
@@ -54,7 +54,7 @@ def test_done_list_is_capped_but_the_counter_is_not(team: Board, alice: Any) -> 
         Task(board=team, title=f"t{i}", completed=True, version=i + 1)
         for i in range(selectors.DONE_LIMIT + 5)
     )
-    state = selectors.board_state(team)
+    state = selectors.board_state(team.pk)
     assert len(state.done_tasks) == selectors.DONE_LIMIT and state.done_count == selectors.DONE_LIMIT + 5
 
 

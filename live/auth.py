@@ -1,0 +1,39 @@
+"""Session authentication for WebSocket handshakes, with Django's own ``auth.get_user()``.
+
+It does what channels' ``AuthMiddlewareStack`` does for a socket (read the session cookie,
+load the session, resolve and verify the user, secret-key fallbacks included) but keeps
+nothing alive afterwards except ``scope["user"]`` and ``scope["session_key"]``. The stack
+keeps the session, a ``send()`` wrapper that runs on every frame, and four copies of the
+scope for as long as the socket is open: about 6 KB and a few microseconds per frame, times
+every open socket (docs/performance.md). Sockets never change the session, so none of that
+is needed.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import SimpleNamespace
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib import auth
+from django.http.cookie import parse_cookie
+
+
+def user_for_session(session_key: str | None) -> Any:
+    """The user logged in with ``session_key`` (``AnonymousUser`` if none or invalid)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    request = SimpleNamespace(session=engine.SessionStore(session_key))
+    return auth.get_user(request)  # type: ignore[arg-type]
+
+
+class SessionAuthMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        cookie = b"; ".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
+        session_key = parse_cookie(cookie.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+        user = await database_sync_to_async(user_for_session)(session_key)
+        return await self.app(dict(scope, user=user, session_key=session_key), receive, send)
