@@ -55,26 +55,28 @@ class LRU(Generic[V]):
 class PreparedQuery:
     """A query built with the ORM once, then run as plain SQL with new parameters.
 
-    For the few queries on the handshake path: building and compiling a queryset costs ten
-    times what the database takes to answer it. ``build(*placeholders)`` returns the queryset
-    for some stand-in parameter values; its SQL is kept and run with the real ones, which must
-    take the same positions (checked on first use).
+    For the few queries on the hot paths (the socket handshake, every live event): building
+    and compiling a queryset costs ten times what the database takes to answer it here.
+    ``build(*placeholders)`` returns the queryset for stand-in values (distinctive numbers,
+    say -7001); wherever they appear among the compiled query's parameters, the real values
+    take their place. Other parameters (a ``completed=False`` filter, say) stay as compiled.
     """
 
     def __init__(self, build: Callable[..., object], *placeholders: object) -> None:
         self.build, self.placeholders = build, placeholders
         self._sql: str | None = None
+        self._slots: list[tuple[int | None, object]] = []
 
     def rows(self, *params: object) -> list[tuple[object, ...]]:
         from django.db import connection
 
         if self._sql is None:
             sql, compiled = self.build(*self.placeholders).query.sql_with_params()  # type: ignore[attr-defined]
-            if tuple(compiled) != self.placeholders:
-                raise ValueError(
-                    f"parameters {compiled!r} do not match the placeholders {self.placeholders!r}"
-                )
-            self._sql = sql
+            slots = [(self.placeholders.index(p) if p in self.placeholders else None, p) for p in compiled]
+            if {slot for slot, _ in slots if slot is not None} != set(range(len(self.placeholders))):
+                raise ValueError(f"placeholders {self.placeholders!r} not all found in {compiled!r}")
+            self._sql, self._slots = sql, slots
+        values = [params[slot] if slot is not None else constant for slot, constant in self._slots]
         with connection.cursor() as cursor:
-            cursor.execute(self._sql, params)
+            cursor.execute(self._sql, values)
             return cursor.fetchall()

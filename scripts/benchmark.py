@@ -6,8 +6,11 @@ task events through the REST API, stops the server; then the same against the ba
 with a frame of the same size. It prints a table, appends it with the machine and versions
 to docs/performance.md, and writes the raw figures and a plot to docs/benchmarks/.
 
-    .venv/bin/python scripts/benchmark.py                       # N = 1, 100, 1000
-    .venv/bin/python scripts/benchmark.py --sizes 100,1000,5000 --layer redis
+    .venv/bin/python scripts/benchmark.py                       # N = 1, 100, 1000, daphne
+    .venv/bin/python scripts/benchmark.py --sizes 100,1000,5000 --server prod
+
+``--server dev`` is scripts/serve.sh (daphne, one process, the README's run command);
+``--server prod`` is scripts/serve-prod.sh (uvicorn, WEB_CONCURRENCY workers, on Redis).
 
 Loopback only; every run is bounded (--max-seconds per run). Not part of the test suite:
 timings on a shared machine are figures to read, not assertions.
@@ -69,7 +72,7 @@ def machine() -> dict[str, str]:
     with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
         cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    packages = ["Django", "channels", "daphne", "channels-redis", "redis", "websockets", "Twisted"]
+    packages = ["Django", "channels", "daphne", "uvicorn", "channels-redis", "redis", "websockets", "Twisted"]
     return {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}",
@@ -85,7 +88,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,100,1000", help="socket counts, comma-separated")
     parser.add_argument("--events", type=int, default=10, help="task events per run")
     parser.add_argument("--rate", type=float, default=5.0, help="events per second")
-    parser.add_argument("--layer", choices=["memory", "redis"], default="memory")
+    parser.add_argument("--server", choices=["dev", "prod"], default="dev")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the prod server")
+    parser.add_argument(
+        "--layer", choices=["memory", "redis"], default="memory", help="(prod always uses redis)"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare websockets baseline")
     parser.add_argument("--max-seconds", type=float, default=300, help="limit per run")
@@ -93,6 +100,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
+    if args.server == "prod":
+        args.layer = "redis"
+    script = "serve-prod.sh" if args.server == "prod" else "serve.sh"
+    label = f"uvicorn x{args.workers}" if args.server == "prod" else "daphne"
 
     workdir = Path(tempfile.mkdtemp(prefix="taskboard-bench-"))
     env = {
@@ -102,6 +113,7 @@ def main() -> None:
         "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
         "LIVE_LOG_LEVEL": "WARNING",
         "DAPHNE_ARGS": "--access-log /dev/null",
+        "WEB_CONCURRENCY": str(args.workers),
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     if args.layer == "redis":
@@ -128,7 +140,7 @@ def main() -> None:
         port = free_port()
         log = open(workdir / f"daphne-{n}.log", "w")  # noqa: SIM115
         server = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(port)],
+            [str(ROOT / "scripts" / script), "127.0.0.1", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -147,7 +159,7 @@ def main() -> None:
                 max_seconds=args.max_seconds,
             )
             result = load_product(options)
-            result.target = f"product ({args.layer})"
+            result.target = f"product ({label}, {args.layer})"
             results.append(result)
             frame = result.sample_frame or frame
         finally:
@@ -188,20 +200,20 @@ def main() -> None:
     out = ROOT / "docs" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M")
-    (out / f"{stamp}-{args.layer}.json").write_text(json.dumps([r.summary() for r in results], indent=2))
-    plotted = plot(results, str(out / f"{stamp}-{args.layer}.png"))
+    (out / f"{stamp}-{args.server}.json").write_text(json.dumps([r.summary() for r in results], indent=2))
+    plotted = plot(results, str(out / f"{stamp}-{args.server}.png"))
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text() if doc.exists() else f"# Performance\n\n{MARKER}\n"
-    image = f"\n![latency](benchmarks/{stamp}-{args.layer}.png)\n" if plotted else ""
+    image = f"\n![latency](benchmarks/{stamp}-{args.server}.png)\n" if plotted else ""
     doc.write_text(text.replace(MARKER, f"{MARKER}\n\n{report}{image}", 1))
-    print(f"written to {doc.relative_to(ROOT)} and docs/benchmarks/{stamp}-{args.layer}.*", file=sys.stderr)
+    print(f"written to {doc.relative_to(ROOT)} and docs/benchmarks/{stamp}-{args.server}.*", file=sys.stderr)
 
 
 def render_report(results: list[Any], info: dict[str, str], args: argparse.Namespace) -> str:
     from tasks.loadtest import table
 
     lines = [
-        f"### {info['date']}: {args.layer} layer, N = {args.sizes}, {args.events} events at {args.rate}/s"
+        f"### {info['date']}: {args.server} server, {args.layer} layer, N = {args.sizes}, {args.events} events at {args.rate}/s"
         + (f" ({args.label})" if args.label else ""),
         "",
         f"Machine: {info['machine']}; Python {info['python']}; {info['versions']}.",

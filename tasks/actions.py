@@ -54,7 +54,7 @@ def task_create(
         assignee=assignee,
         due_date=due_date,
     )
-    task.full_clean(exclude=["created_by"])
+    task.full_clean(exclude=["board", "created_by", "assignee"])  # those three are checked above
     with acting_as(by), transaction.atomic():
         task.save()
     return task
@@ -73,7 +73,7 @@ def task_update(*, task: Task, by: Any, **changes: Any) -> Task:
         _check_assignee(task.board, changes["assignee"])
     for name, value in changes.items():
         setattr(task, name, value.strip() if isinstance(value, str) else value)
-    task.full_clean(exclude=["created_by"])
+    task.full_clean(exclude=["board", "created_by", "assignee"])
     with acting_as(by), transaction.atomic():
         task.save()
     return task

@@ -41,7 +41,7 @@ class Options:
     events: int = 10
     rate: float = 5.0  # events per second
     users: int = 50  # distinct users behind the sockets (the rest are extra tabs)
-    ramp: int = 50  # handshakes in flight while opening
+    ramp: int = 50  # handshakes in flight while opening (= sockets: a storm, all at once)
     settle: float = 10.0  # seconds to wait for the last deliveries
     max_seconds: float = 600.0  # the whole run, whatever happens
     pid: int | None = None  # the server's process id, for its memory and CPU
@@ -102,28 +102,48 @@ def percentiles(values: list[float]) -> dict[str, float]:
 # --- the server process, read from /proc -------------------------------------------------------
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a multi-worker server is one parent and its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except OSError:
+            continue
+    return found
+
+
 def rss_kb(pid: int | None) -> int | None:
+    """Resident memory of the server's processes, in KiB."""
     if pid is None:
         return None
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    total = 0
+    for process in process_tree(pid):
+        try:
+            with open(f"/proc/{process}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            continue
+    return total or None
 
 
 def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) the server's processes have used."""
     if pid is None:
         return None
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return None
+    total = 0.0
+    for process in process_tree(pid):
+        try:
+            with open(f"/proc/{process}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return total
 
 
 # --- users, sessions and a token, written into the server's database ---------------------------

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import connections, models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,9 +36,16 @@ class BoardQuerySet(models.QuerySet["Board"]):
 
     def next_seq(self, board_id: int) -> int:
         """Take the board's next change number. Locks the board row until the transaction ends,
-        so numbers are handed out in commit order."""
-        self.filter(pk=board_id).update(seq=F("seq") + 1)
-        return self.filter(pk=board_id).values_list("seq", flat=True).get()
+        so numbers are handed out in commit order. One statement, on every write: UPDATE ...
+        RETURNING (SQLite 3.35+, PostgreSQL)."""
+        connection = connections[self.db]
+        table = connection.ops.quote_name(Board._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [board_id])  # noqa: S608
+            row = cursor.fetchone()
+        if row is None:
+            raise Board.DoesNotExist(board_id)
+        return row[0]
 
 
 class Board(models.Model):
@@ -169,8 +176,9 @@ class Task(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "version", "updated_at", "completed_at"}
-        with transaction.atomic(using=kwargs.get("using") or self._state.db or "default"):
-            self.version = Board.objects.next_seq(self.board_id)
+        using = kwargs.get("using") or self._state.db or "default"
+        with transaction.atomic(using=using, savepoint=False):
+            self.version = Board.objects.db_manager(using).next_seq(self.board_id)
             super().save(*args, **kwargs)
 
     @classmethod

@@ -19,6 +19,28 @@ ACTIVITY_LIMIT = 20
 SUMMARY_LIMIT = 5  # open tasks named on a board's card on the home page
 
 
+# The queries on the hot paths (every socket handshake, every live event), compiled once:
+# see live.cache.PreparedQuery. -7001 stands for the parameter.
+_SEQ = PreparedQuery(lambda pk: Board.objects.filter(pk=pk).values_list("seq"), -7001)
+_ROLES = PreparedQuery(
+    lambda user: Membership.objects.filter(user_id=user).values_list("board_id", "role"), -7001
+)
+_BOARD = PreparedQuery(
+    lambda pk: Board.objects.filter(pk=pk).values_list("pk", "name", "slug", "is_restricted"), -7001
+)
+_COUNTS = PreparedQuery(
+    lambda pk: (
+        Board.objects.filter(pk=pk)
+        .annotate(
+            open_count=Count("tasks", filter=Q(tasks__completed=False)),
+            done_count=Count("tasks", filter=Q(tasks__completed=True)),
+        )
+        .values_list("seq", "open_count", "done_count")
+    ),
+    -7001,
+)
+
+
 def boards_visible_to(user: Any) -> QuerySet[Board]:
     return Board.objects.visible_to(user)
 
@@ -86,15 +108,11 @@ def _task_rows(board_id: int) -> QuerySet[Task]:
 
 def board_counts(board_id: int) -> dict[str, int]:
     """Open and done counts and the change number, in one statement."""
-    return (
-        Board.objects.filter(pk=board_id)
-        .annotate(
-            open_count=Count("tasks", filter=Q(tasks__completed=False)),
-            done_count=Count("tasks", filter=Q(tasks__completed=True)),
-        )
-        .values("seq", "open_count", "done_count")
-        .get()
-    )
+    rows = _COUNTS.rows(board_id)
+    if not rows:
+        raise Board.DoesNotExist(board_id)
+    seq, open_count, done_count = rows[0]
+    return {"seq": seq, "open_count": open_count, "done_count": done_count}
 
 
 def board_state(board_id: int, *, attempts: int = 3) -> BoardState:
@@ -144,16 +162,6 @@ def activity_for_user(
             included |= Q(board_id=board_id, seq__lte=seq)
         rows = rows.filter(included)
     return list(rows.select_related("actor", "board")[:limit])
-
-
-# The queries every socket handshake makes, compiled once (see live.cache.PreparedQuery).
-_SEQ = PreparedQuery(lambda pk: Board.objects.filter(pk=pk).values_list("seq"), -1)
-_ROLES = PreparedQuery(
-    lambda user: Membership.objects.filter(user_id=user).values_list("board_id", "role"), -1
-)
-_BOARD = PreparedQuery(
-    lambda pk: Board.objects.filter(pk=pk).values_list("pk", "name", "slug", "is_restricted"), -1
-)
 
 
 def current_seq(board_id: int) -> int:

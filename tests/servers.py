@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], port: int | None = None, script: str = "serve.sh") -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {
@@ -40,7 +40,7 @@ class Server:
             full_env.pop("REDIS_URL", None)
         self.log = open(ROOT / "tests" / "artifacts" / f"daphne-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(self.port)],
+            [str(ROOT / "scripts" / script), "127.0.0.1", str(self.port)],
             cwd=ROOT,
             env=full_env,
             stdout=self.log,
@@ -72,8 +72,8 @@ def start_server(transactional_db: Any) -> Iterator[Callable[..., Server]]:
     (ROOT / "tests" / "artifacts").mkdir(parents=True, exist_ok=True)
     servers: list[Server] = []
 
-    def start(port: int | None = None, **env: str) -> Server:
-        server = Server(env, port)
+    def start(port: int | None = None, script: str = "serve.sh", **env: str) -> Server:
+        server = Server(env, port, script)
         servers.append(server)
         return server
 

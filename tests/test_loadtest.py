@@ -85,6 +85,6 @@ def test_benchmark_runs_end_to_end_against_the_bare_server_too() -> None:
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "| product (memory) | 4 | 4 |" in result.stdout
+    assert "| product (daphne, memory) | 4 | 4 |" in result.stdout
     assert "| bare websockets | 4 | 4 |" in result.stdout
     assert "8/8" in result.stdout  # 4 sockets x 2 events, both peers

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ramp", type=int, default=defaults.ramp, help="handshakes in flight while opening"
         )
+        parser.add_argument("--storm", action="store_true", help="open every socket at the same moment")
         parser.add_argument("--board", default=defaults.board, help="board slug")
         parser.add_argument("--pid", type=int, help="the server's process id: report its memory and CPU")
         parser.add_argument(
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             events=opts["events"],
             rate=opts["rate"],
             users=min(opts["users"], opts["sockets"]),
-            ramp=opts["ramp"],
+            ramp=opts["sockets"] if opts["storm"] else opts["ramp"],
             board=opts["board"],
             pid=opts["pid"],
             settle=opts["settle"],
