@@ -33,7 +33,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from live import registry, stats
+from live import ops, registry, stats
 from live.publish import EVENT_TYPE, group_name
 
 if TYPE_CHECKING:
@@ -51,11 +51,17 @@ def hub_census() -> dict[str, Any]:
     sockets = topics = 0
     sizes: dict[str, int] = {}
     for hub in list(_hubs.values()):
-        sockets += len(hub.local_sockets())
-        topics += len(hub.sockets)
-        for topic, pages in hub.sockets.items():
-            sizes[topic] = sizes.get(topic, 0) + sum(len(members) for members in pages.values())
+        figures = hub.figures()
+        sockets += figures["sockets"]
+        topics += figures["topics"]
+        for topic, size in figures["topic_sizes"].items():
+            sizes[topic] = sizes.get(topic, 0) + size
     return {"sockets": sockets, "topics": topics, "topic_sizes": sizes}
+
+
+def local_reports() -> list[dict[str, Any]]:
+    """The latest ops report of each hub in this process."""
+    return [hub.reporter.latest for hub in list(_hubs.values()) if hub.reporter.latest]
 
 
 class Hub:
@@ -71,6 +77,7 @@ class Hub:
         self._missing: dict[str, dict[int, float]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._layer_down = False
+        self.reporter = ops.Reporter()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -136,6 +143,13 @@ class Hub:
                 self._leaving[topic] = asyncio.get_running_loop().call_later(
                     grace, lambda t=topic: asyncio.ensure_future(self._unsubscribe(t))
                 )
+
+    def figures(self) -> dict[str, Any]:
+        sizes = {
+            topic: sum(len(members) for members in pages.values())
+            for topic, pages in list(self.sockets.items())
+        }
+        return {"sockets": len(self.local_sockets()), "topics": len(sizes), "topic_sizes": sizes}
 
     def local_sockets(self, topic: str | None = None) -> list[LiveConsumer]:
         topics = [topic] if topic is not None else list(self.sockets)
@@ -270,6 +284,7 @@ class Hub:
         conf = settings.LIVE
         next_heartbeat = time.monotonic() + conf["HEARTBEAT"]
         next_refresh = time.monotonic() + conf["GROUP_REFRESH"]
+        next_report = time.monotonic()
         while True:
             await asyncio.sleep(1)
             now = time.monotonic()
@@ -282,6 +297,9 @@ class Hub:
                     next_refresh = now + conf["GROUP_REFRESH"]
                     await self._refresh_groups()
                 await self._rotate_old_sockets()
+                if now >= next_report:
+                    next_report = now + ops.OPS_INTERVAL
+                    await self.reporter.report(self.figures())
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,4 +7,5 @@ from live import views
 urlpatterns = [
     path("status/", views.status, name="live-status"),
     path("stats/", views.StatsView.as_view(), name="live-stats"),
+    path("ops/", views.ops_page, name="live-ops"),
 ]

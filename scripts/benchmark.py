@@ -19,6 +19,7 @@ timings on a shared machine are figures to read, not assertions.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import datetime
 import json
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -81,11 +83,32 @@ def machine() -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
+    """Start a server on a free port (``{port}`` in ``command``); yield (port, pid); stop it."""
+    port = free_port()
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [part.replace("{port}", str(port)) for part in command],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, process)
+            yield port, process.pid
+        finally:
+            stop(process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1,100,1000", help="socket counts, comma-separated")
+    parser.add_argument(
+        "--sizes", default="1,100,1000", help="socket counts for the fan-out runs, comma-separated"
+    )
     parser.add_argument("--events", type=int, default=10, help="task events per run")
     parser.add_argument("--rate", type=float, default=5.0, help="events per second")
     parser.add_argument("--server", choices=["dev", "prod"], default="dev")
@@ -95,14 +118,18 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare websockets baseline")
+    parser.add_argument(
+        "--hold", type=int, default=0, help="also: memory per socket with this many held by one process"
+    )
+    parser.add_argument("--storm", type=int, default=0, help="also: this many handshakes at the same moment")
     parser.add_argument("--max-seconds", type=float, default=300, help="limit per run")
     parser.add_argument("--label", default="", help="what changed since the last run, for the history")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args()
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
     if args.server == "prod":
         args.layer = "redis"
-    script = "serve-prod.sh" if args.server == "prod" else "serve.sh"
+    script = str(ROOT / "scripts" / ("serve-prod.sh" if args.server == "prod" else "serve.sh"))
     label = f"uvicorn x{args.workers}" if args.server == "prod" else "daphne"
 
     workdir = Path(tempfile.mkdtemp(prefix="taskboard-bench-"))
@@ -134,20 +161,12 @@ def main() -> None:
     from tasks.models import Task
 
     call_command("migrate", verbosity=0)
+    bare_command = [sys.executable, str(ROOT / "scripts" / "bare_server.py"), "{port}"]
     results: list[Result] = []
+    extras: list[str] = []
     frame = DEFAULT_FRAME
     for n in sizes:
-        port = free_port()
-        log = open(workdir / f"daphne-{n}.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            [str(ROOT / "scripts" / script), "127.0.0.1", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(port, server)
+        with running([script, "127.0.0.1", "{port}"], env, workdir / f"server-{n}.log") as (port, pid):
             print(f"product, N={n}", file=sys.stderr)
             options = Options(
                 url=f"http://127.0.0.1:{port}",
@@ -155,45 +174,58 @@ def main() -> None:
                 events=args.events,
                 rate=args.rate,
                 users=min(n, 200),
-                pid=server.pid,
+                pid=pid,
                 max_seconds=args.max_seconds,
             )
             result = load_product(options)
             result.target = f"product ({label}, {args.layer})"
             results.append(result)
             frame = result.sample_frame or frame
-        finally:
-            stop(server)
-            log.close()
         Task.objects.filter(title__startswith="load-").delete()
+        if not args.no_bare:
+            with running(bare_command, env, workdir / f"bare-{n}.log") as (port, pid):
+                print(f"bare, N={n}", file=sys.stderr)
+                options = Options(
+                    url=f"http://127.0.0.1:{port}",
+                    sockets=n,
+                    events=args.events,
+                    rate=args.rate,
+                    pid=pid,
+                    target="bare",
+                    max_seconds=args.max_seconds,
+                )
+                result = asyncio.run(run_load(options, [], "/", bare_trigger(frame)))
+                result.target = "bare websockets"
+                results.append(result)
 
-        if args.no_bare:
-            continue
-        port = free_port()
-        bare = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "bare_server.py"), str(port)], env=env
+    if args.hold:
+        one_process = {**env, "WEB_CONCURRENCY": "1"}
+        product_kb = hold(args.hold, [script, "127.0.0.1", "{port}"], one_process, workdir, "product")
+        bare_kb = hold(args.hold, bare_command, env, workdir, "bare")
+        extras.append(
+            f"- Memory: {args.hold} sockets held by one {label.split()[0]} process: **{product_kb} KB per socket** "
+            f"(bare websockets server: {bare_kb} KB), RSS growth over the N sockets after 50 warm-up sockets."
         )
-        try:
-            wait_for_port(port, bare)
-            print(f"bare, N={n}", file=sys.stderr)
-            import asyncio
-
+    if args.storm:
+        with running([script, "127.0.0.1", "{port}"], env, workdir / "storm.log") as (port, pid):
             options = Options(
                 url=f"http://127.0.0.1:{port}",
-                sockets=n,
-                events=args.events,
-                rate=args.rate,
-                pid=bare.pid,
-                target="bare",
+                sockets=args.storm,
+                users=min(args.storm, 200),
+                events=1,
+                rate=10,
+                ramp=args.storm,
+                pid=pid,
                 max_seconds=args.max_seconds,
             )
-            result = asyncio.run(run_load(options, [], "/", bare_trigger(frame)))
-            result.target = "bare websockets"
-            results.append(result)
-        finally:
-            stop(bare)
+            storm = load_product(options)
+        extras.append(
+            f"- Storm: {args.storm} handshakes at the same moment on the {label} server: "
+            f"**{storm.opened} accepted, {storm.failed_opens} failed**, all open after {storm.open_seconds} s "
+            f"(handshake p99 {storm.handshake_ms.get('p99')} ms); then {storm.delivered}/{storm.expected} delivered."
+        )
 
-    report = render_report(results, machine(), args)
+    report = render_report(results, extras, machine(), args)
     print(report)
     if args.no_write:
         return
@@ -201,7 +233,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M")
     (out / f"{stamp}-{args.server}.json").write_text(json.dumps([r.summary() for r in results], indent=2))
-    plotted = plot(results, str(out / f"{stamp}-{args.server}.png"))
+    plotted = results and plot(results, str(out / f"{stamp}-{args.server}.png"))
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text() if doc.exists() else f"# Performance\n\n{MARKER}\n"
     image = f"\n![latency](benchmarks/{stamp}-{args.server}.png)\n" if plotted else ""
@@ -209,12 +241,43 @@ def main() -> None:
     print(f"written to {doc.relative_to(ROOT)} and docs/benchmarks/{stamp}-{args.server}.*", file=sys.stderr)
 
 
-def render_report(results: list[Any], info: dict[str, str], args: argparse.Namespace) -> str:
+def hold(n: int, command: list[str], env: dict[str, str], workdir: Path, name: str) -> float:
+    """RSS growth per socket while ``n`` sockets are held open (after 50 warm-up sockets)."""
+    from tasks.loadtest import Options, Run, prepare_product, rss_kb
+
+    with running(command, env, workdir / f"hold-{name}.log") as (port, pid):
+        url = f"http://127.0.0.1:{port}"
+        options = Options(url=url, sockets=n, users=200, progress=True, target="bare")
+        cookies: list[str] = []
+        path = "/"
+        if name != "bare":
+            cookies, _token, board_id = prepare_product(options)
+            path = f"/ws/boards/{board_id}/"
+
+        async def measure() -> float:
+            warm = Run(Options(url=url, sockets=50, users=200, progress=False, target="bare"), cookies, path)
+            await warm.open_all()
+            await asyncio.sleep(1)
+            before = rss_kb(pid) or 0
+            run = Run(options, cookies, path)
+            await run.open_all()
+            await asyncio.sleep(2)
+            grown = (rss_kb(pid) or 0) - before
+            await asyncio.gather(*(s.close() for s in run.sockets + warm.sockets), return_exceptions=True)
+            return round(grown / max(len(run.sockets), 1), 1)
+
+        print(f"holding {n} sockets on {name}", file=sys.stderr)
+        return asyncio.run(measure())
+
+
+def render_report(
+    results: list[Any], extras: list[str], info: dict[str, str], args: argparse.Namespace
+) -> str:
     from tasks.loadtest import table
 
     lines = [
-        f"### {info['date']}: {args.server} server, {args.layer} layer, N = {args.sizes}, {args.events} events at {args.rate}/s"
-        + (f" ({args.label})" if args.label else ""),
+        f"### {info['date']}: {args.server} server, {args.layer} layer, N = {args.sizes or '-'}, "
+        f"{args.events} events at {args.rate}/s" + (f" ({args.label})" if args.label else ""),
         "",
         f"Machine: {info['machine']}; Python {info['python']}; {info['versions']}.",
         "",
@@ -235,6 +298,8 @@ def render_report(results: list[Any], info: dict[str, str], args: argparse.Names
         ratios.append(f"- N={n}: p99 latency {p99:.1f}x the bare server's{cpu}")
     if ratios:
         lines += ["", "Product ÷ bare, same run:", *ratios]
+    if extras:
+        lines += ["", *extras]
     return "\n".join(lines) + "\n"
 
 

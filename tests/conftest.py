@@ -34,6 +34,15 @@ def _fresh_asgiref_executor_after_fork() -> None:
 os.register_at_fork(after_in_child=_fresh_asgiref_executor_after_fork)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """No persistent connections in the test process: the worker threads of async tests would
+    keep the test database open past its teardown. (Servers the tests start keep theirs.)"""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_stats() -> Iterator[None]:
     stats.reset()
@@ -125,10 +134,16 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
     Every socket is closed and the hub stopped after the test."""
     opened: list[WebsocketCommunicator] = []
 
-    async def open_socket(path: str, user: Any = None, *, origin: tuple[bytes, bytes] | None = ORIGIN) -> Any:
+    async def open_socket(
+        path: str,
+        user: Any = None,
+        *,
+        origin: tuple[bytes, bytes] | None = ORIGIN,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> Any:
         from dashboard.asgi import application
 
-        headers = [origin] if origin else []
+        headers = [*([origin] if origin else []), *(headers or [])]
         if user is not None:
             headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
         communicator = WebsocketCommunicator(application, path, headers=headers)

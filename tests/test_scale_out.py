@@ -67,3 +67,26 @@ def test_the_multi_worker_server_delivers_every_update(start_server: Any, team: 
     result = load_product(options)
 
     assert (result.opened, result.delivered, result.expected) == (30, 120, 120)
+
+
+def test_a_storm_of_simultaneous_handshakes_is_all_accepted(start_server: Any, team: Any) -> None:
+    """Everyone returning at once after a restart: every handshake succeeds."""
+    server = start_server(
+        script="serve-prod.sh", WEB_CONCURRENCY="2", REDIS_URL=redis_url(), REDIS_PREFIX="storm"
+    )
+    options = Options(
+        url=server.url,
+        sockets=400,
+        users=40,
+        events=1,
+        rate=10,
+        ramp=400,
+        progress=False,
+        settle=15,
+        max_seconds=120,
+    )
+
+    result = load_product(options)
+
+    assert (result.opened, result.failed_opens, result.open_errors) == (400, 0, {})
+    assert result.delivered == 400

@@ -6,48 +6,46 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from live.protocol import CloseCode
-from tests.conftest import ORIGIN, session_cookie
+from tests.conftest import session_cookie
 from tests.frames import by_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
 
 
-async def open_with(headers: list[tuple[bytes, bytes]], team: Any) -> WebsocketCommunicator:
-    from dashboard.asgi import application
-
-    socket = WebsocketCommunicator(application, f"/ws/boards/{team.pk}/", headers=[ORIGIN, *headers])
-    await socket.connect()
-    return socket
-
-
-async def first_state(socket: WebsocketCommunicator) -> str:
+async def first_state(socket: Any) -> str:
     return by_id(await socket.receive_from(timeout=3))["live-status"].attrs["data-state"]
 
 
-async def test_a_valid_session_gets_the_board(team: Any, alice: Any) -> None:
-    socket = await open_with([(b"cookie", b"theme=dark; " + await db(session_cookie)(alice))], team)
+async def test_a_valid_session_gets_the_board(connect: Any, team: Any, alice: Any) -> None:
+    socket = await connect(
+        f"/ws/boards/{team.pk}/", headers=[(b"cookie", b"theme=dark; " + await db(session_cookie)(alice))]
+    )
     assert await first_state(socket) == "live"
-    await socket.disconnect()
 
 
-async def test_the_session_cookie_may_come_in_a_second_cookie_header(team: Any, alice: Any) -> None:
-    socket = await open_with([(b"cookie", b"theme=dark"), (b"cookie", await db(session_cookie)(alice))], team)
+async def test_the_session_cookie_may_come_in_a_second_cookie_header(
+    connect: Any, team: Any, alice: Any
+) -> None:
+    socket = await connect(
+        f"/ws/boards/{team.pk}/",
+        headers=[(b"cookie", b"theme=dark"), (b"cookie", await db(session_cookie)(alice))],
+    )
     assert await first_state(socket) == "live"
-    await socket.disconnect()
 
 
 @pytest.mark.parametrize("cookie", [b"", b"sessionid=forged", b"sessionid=", b"\xff\xfe=;;"])
-async def test_no_or_a_forged_session_is_closed_4401(team: Any, cookie: bytes) -> None:
-    socket = await open_with([(b"cookie", cookie)] if cookie else [], team)
+async def test_no_or_a_forged_session_is_closed_4401(connect: Any, team: Any, cookie: bytes) -> None:
+    socket = await connect(f"/ws/boards/{team.pk}/", headers=[(b"cookie", cookie)] if cookie else [])
     assert await first_state(socket) == "signed_out"
     assert (await socket.receive_output(timeout=2))["code"] == CloseCode.UNAUTHENTICATED
 
 
-async def test_a_changed_password_ends_the_session_for_sockets_too(team: Any, alice: Any) -> None:
+async def test_a_changed_password_ends_the_session_for_sockets_too(
+    connect: Any, team: Any, alice: Any
+) -> None:
     cookie = await db(session_cookie)(alice)
 
     def change_password() -> None:
@@ -55,12 +53,12 @@ async def test_a_changed_password_ends_the_session_for_sockets_too(team: Any, al
         alice.save()
 
     await db(change_password)()
-    socket = await open_with([(b"cookie", cookie)], team)
+    socket = await connect(f"/ws/boards/{team.pk}/", headers=[(b"cookie", cookie)])
 
     assert await first_state(socket) == "signed_out"
 
 
-async def test_a_deactivated_user_gets_no_socket(team: Any, alice: Any) -> None:
+async def test_a_deactivated_user_gets_no_socket(connect: Any, team: Any, alice: Any) -> None:
     cookie = await db(session_cookie)(alice)
 
     def deactivate() -> None:
@@ -68,6 +66,6 @@ async def test_a_deactivated_user_gets_no_socket(team: Any, alice: Any) -> None:
         alice.save()
 
     await db(deactivate)()
-    socket = await open_with([(b"cookie", cookie)], team)
+    socket = await connect(f"/ws/boards/{team.pk}/", headers=[(b"cookie", cookie)])
 
     assert await first_state(socket) == "signed_out"

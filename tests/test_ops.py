@@ -1,0 +1,49 @@
+"""The realtime ops page and the counters behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from live.hub import Hub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def get_ops(user: Any, **headers: str) -> Any:
+    client = Client()
+    client.force_login(user)
+    return client.get("/live/ops/", **headers)
+
+
+async def test_staff_see_each_process_with_its_sockets_and_topics(
+    connect: Any, team: Any, alice: Any, admin_user: Any
+) -> None:
+    for _ in range(3):
+        socket = await connect(f"/ws/boards/{team.pk}/", alice)
+        await socket.receive_from(timeout=3)
+    hub = await Hub.current()
+    await hub.reporter.report(hub.figures())
+
+    page = await database_sync_to_async(get_ops)(admin_user)
+    table = await database_sync_to_async(get_ops)(admin_user, HTTP_HX_REQUEST="true")
+
+    html = page.content.decode()
+    assert page.status_code == 200 and 'hx-trigger="every 2s"' in html
+    assert f"board.{team.pk}: 3" in html
+    assert table.content.decode().startswith('<div id="ops-table"')
+
+
+async def test_the_ops_page_and_stats_are_for_staff_only(alice: Any, team: Any) -> None:
+    page = await database_sync_to_async(get_ops)(alice)
+
+    def stats() -> int:
+        client = Client()
+        client.force_login(alice)
+        return client.get("/live/stats/").status_code
+
+    assert page.status_code == 302 and "/admin/login/" in page["Location"]
+    assert await database_sync_to_async(stats)() == 403
