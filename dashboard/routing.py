@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from notifications.consumers import UserNotificationConsumer
 from tasks.routing import websocket_urlpatterns as task_routes
 
-websocket_urlpatterns = [*task_routes]
+websocket_urlpatterns = [
+    *task_routes,
+    path("ws/notifications/user/", UserNotificationConsumer.as_asgi()),
+]

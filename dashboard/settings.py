@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "theme",
     "live",
     "tasks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "notifications.middleware.VisitMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tasks.context_processors.navigation",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -189,6 +193,20 @@ LIVE = {
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),
     # Inbound actions per socket: a token bucket (rate per second, burst).
     "RATE": (5.0, 10),
+}
+
+# --- Celery (the daily reminder) -------------------------------------------------------------
+# Eager without Redis: `manage.py send_reminders` or a page action runs the job in-process.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
+REMINDER_TIME = os.environ.get("REMINDER_TIME", "08:00")  # local time of the due-today reminder
+CELERY_BEAT_SCHEDULE = {
+    "due-today-reminders": {
+        "task": "notifications.tasks.send_due_today_reminders",
+        "schedule": crontab(hour=int(REMINDER_TIME.split(":")[0]), minute=int(REMINDER_TIME.split(":")[1])),
+    }
 }
 
 # --- Auth -----------------------------------------------------------------------------------

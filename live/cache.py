@@ -8,9 +8,10 @@ stop being asked for and fall out.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from live import stats
 
@@ -18,10 +19,19 @@ V = TypeVar("V")
 
 
 class LRU(Generic[V]):
+    every: ClassVar[weakref.WeakSet[LRU[Any]]] = weakref.WeakSet()
+
     def __init__(self, name: str, size: int) -> None:
         self.name, self.size = name, size
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
+        LRU.every.add(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every cached render (tests do, between tests: their ids start over)."""
+        for cache in list(cls.every):
+            cache.clear()
 
     def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
         with self._lock:

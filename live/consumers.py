@@ -124,6 +124,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
         raise NotImplementedError
 
+    # What every page shows its viewer, whatever the page (the notification bell): mixins
+    # extend these two, calling super(), so a page's own methods above need not know them.
+
+    def personal_topics(self, viewer: Viewer) -> list[str]:
+        return []
+
+    def render_personal(self) -> tuple[str, dict[str, int]]:
+        return "", {}
+
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self) -> None:
@@ -136,6 +145,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except (PermissionDenied, ObjectDoesNotExist, Http404):
             await self.refuse(CloseCode.FORBIDDEN, "forbidden")
             return
+        topics = [*topics, *self.personal_topics(self.viewer)]
         self.hub = await Hub.current()
         await self.hub.join(self, topics)
         self.topics = tuple(topics)
@@ -191,7 +201,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _render_snapshot(self) -> tuple[str, dict[str, int]]:
         with translation.override(self.viewer.language):
             html, seqs = self.render_snapshot()
-            return render_status(self.viewer.language) + html, seqs
+            personal, personal_seqs = self.render_personal()
+            return render_status(self.viewer.language) + html + personal, {**seqs, **personal_seqs}
 
     async def resync(self) -> None:
         """Called by the hub when this page may have missed events."""

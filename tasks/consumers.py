@@ -3,8 +3,11 @@
 | route                   | page      | topics                      | inbound actions                   |
 |-------------------------|-----------|-----------------------------|-----------------------------------|
 | ws/boards/<board_id>/   | board     | board.<id>                  | task.create/complete/reopen/delete |
-| ws/tasks/               | tasks     | board.<id> of visible boards | (none)                            |
-| ws/notifications/       | activity  | board.<id> of visible boards | (none)                            |
+| ws/tasks/               | tasks     | board.<id> of visible boards |                                   |
+| ws/notifications/       | activity  | board.<id> of visible boards |                                   |
+
+Every one of them is also the user's notification socket (``notifications.consumers.InboxMixin``:
+topic user.<id>, the bell in the snapshot, mark_read / mark_all_read / get_notifications).
 
 ``ws/tasks/`` and ``ws/notifications/`` are the lesson's routes: task updates and the
 activity stream ("global notifications") for every board the user can see. What each page
@@ -24,15 +27,17 @@ from django.http import Http404
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
 from live.registry import Viewer, render
+from notifications.consumers import InboxMixin
 from tasks import actions, broadcasts, live
 from tasks.forms import TaskForm, TaskRefForm
 from tasks.permissions import viewer_role
 from tasks.selectors import board_by_pk, board_get_for_user, task_get_for_user, viewer_for
 
 
-class BoardConsumer(LiveConsumer):
+class BoardConsumer(InboxMixin, LiveConsumer):
     page = live.BOARD
     actions = {
+        **InboxMixin.inbox_actions,
         "task.create": "create_task",
         "task.complete": "complete_task",
         "task.reopen": "reopen_task",
@@ -106,10 +111,11 @@ class BoardConsumer(LiveConsumer):
         return user
 
 
-class TasksConsumer(LiveConsumer):
+class TasksConsumer(InboxMixin, LiveConsumer):
     """The home page: every visible board's summary and the cross-board activity."""
 
     page = live.TASKS
+    actions = InboxMixin.inbox_actions
 
     def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
         self.user = user

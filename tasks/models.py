@@ -84,6 +84,10 @@ class Membership(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    follows_events = models.BooleanField(
+        default=True,
+        help_text="Managers: be notified of every task created, completed, reopened or deleted here.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["board", "user"], name="one_membership")]
@@ -185,7 +189,11 @@ class Task(models.Model):
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Task:
         instance = super().from_db(db, field_names, values)
         # What the row looked like when loaded: tells the signal handlers what changed.
-        instance._loaded = {"completed": instance.completed, "board_id": instance.board_id}
+        instance._loaded = {
+            "completed": instance.completed,
+            "board_id": instance.board_id,
+            "assignee_id": instance.assignee_id,
+        }
         return instance
 
     @property

@@ -4,18 +4,30 @@ records an activity line and publishes a live event after commit.
 These handlers are the one place that happens, on purpose: model signals are the only hook
 that every path goes through. Bulk ``QuerySet.update`` sends no signals; TaskQuerySet.update
 publishes for itself.
+
+Once the change has committed, ``task_change_committed`` tells other apps what happened
+(the notifications app listens) without the tasks app knowing about them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from tasks import broadcasts
 from tasks.actor import current_actor
 from tasks.models import Activity, Board, Task, Verb
+
+# Sent after the commit of a task change: task_id, board_id, verb, title, actor_id (None for
+# writes outside any action), created_by_id, assignee_id, previous_assignee_id.
+task_change_committed = Signal()
+
+
+def _announce(**change: Any) -> None:
+    transaction.on_commit(lambda: task_change_committed.send(sender=Task, **change), robust=True)
 
 
 def _record(board_id: int, verb: str, task: Task | None, title: str, seq: int) -> Activity:
@@ -58,7 +70,21 @@ def task_saved(sender: type[Task], instance: Task, created: bool, raw: bool = Fa
         verb=verb,
         activity_id=activity.pk,
     )
-    instance._loaded = {"completed": instance.completed, "board_id": instance.board_id}
+    _announce(
+        task_id=instance.pk,
+        board_id=instance.board_id,
+        verb=verb,
+        title=instance.title,
+        actor_id=activity.actor_id,
+        created_by_id=instance.created_by_id,
+        assignee_id=instance.assignee_id,
+        previous_assignee_id=loaded["assignee_id"] if loaded else None,
+    )
+    instance._loaded = {
+        "completed": instance.completed,
+        "board_id": instance.board_id,
+        "assignee_id": instance.assignee_id,
+    }
 
 
 @receiver(post_delete, sender=Task)
@@ -68,3 +94,13 @@ def task_deleted(sender: type[Task], instance: Task, origin: Any = None, **kwarg
     seq = Board.objects.next_seq(instance.board_id)
     activity = _record(instance.board_id, Verb.DELETED, None, instance.title, seq)
     broadcasts.task_deleted(board_id=instance.board_id, task_id=instance.pk, seq=seq, activity_id=activity.pk)
+    _announce(
+        task_id=instance.pk,
+        board_id=instance.board_id,
+        verb=Verb.DELETED,
+        title=instance.title,
+        actor_id=activity.actor_id,
+        created_by_id=instance.created_by_id,
+        assignee_id=instance.assignee_id,
+        previous_assignee_id=instance.assignee_id,
+    )

@@ -3,6 +3,7 @@ connected through the real ASGI stack (origin check, session auth, routing)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -15,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from live import stats
+from live.cache import LRU
 from live.hub import Hub
 from tasks.models import Board, Membership, Role
 from tests.servers import start_server  # noqa: F401  (a fixture: a real daphne process)
@@ -44,8 +46,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 @pytest.fixture(autouse=True)
-def _fresh_stats() -> Iterator[None]:
+def _fresh_stats_and_caches() -> Iterator[None]:
     stats.reset()
+    LRU.clear_all()
     yield
 
 
@@ -153,6 +156,7 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
 
     yield open_socket
     for communicator in opened:
-        with contextlib.suppress(Exception):  # some were closed by the server already
+        # some were closed by the server already, or cancelled by a receive that timed out
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             await communicator.disconnect()
     await Hub.stop_current()

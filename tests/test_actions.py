@@ -50,7 +50,8 @@ def test_create_saves_the_task_records_activity_and_publishes_to_its_board(
                 "verb": "created",
                 "activity": activity.pk,
             },
-        )
+        ),
+        (f"user.{bob.pk}", {"kind": "inbox.changed", "user": bob.pk, "seq": 1}),  # bob: "assigned you"
     ]
 
 
@@ -158,6 +159,6 @@ def test_update_changes_fields_and_publishes(
 
     task.refresh_from_db()
     assert (task.title, task.assignee) == ("New", bob)
-    assert kinds(published) == [(f"board.{team.pk}", "task.changed", "updated")]
+    assert kinds(published) == [(f"board.{team.pk}", "task.changed", "updated")]  # bob assigned himself
     with pytest.raises(ValidationError):
         actions.task_update(task=task, by=bob, completed=True)

@@ -174,7 +174,12 @@ async def test_home_and_activity_sockets_get_summaries_and_the_feed(
     snapshot = by_id(await home.receive_from(timeout=3))
     assert {f"board-{team.pk}-summary", f"board-{private.pk}-summary", "activity-feed"} <= set(snapshot)
     ticker = await connect("/ws/notifications/", mallory)
-    assert set(by_id(await ticker.receive_from(timeout=3))) == {"live-status", "activity-feed"}
+    assert set(by_id(await ticker.receive_from(timeout=3))) == {
+        "live-status",
+        "activity-feed",
+        "notif-badge",
+        "notif-list",
+    }
 
     await db(actions.task_create)(board=team, by=alice, title="Everyone sees")
     await db(actions.task_create)(board=private, by=alice, title="Members only")

@@ -39,7 +39,12 @@ def test_queryset_delete_publishes_each_task(
     with django_capture_on_commit_callbacks(execute=True):
         Task.objects.all().delete()
 
-    assert sorted(e["kind"] for _, e in published) == ["task.deleted", "task.deleted"]
+    assert sorted((topic, e["kind"]) for topic, e in published) == [
+        (f"board.{team.pk}", "task.deleted"),
+        (f"board.{team.pk}", "task.deleted"),
+        (f"user.{alice.pk}", "inbox.changed"),  # "someone deleted your task", twice
+        (f"user.{alice.pk}", "inbox.changed"),
+    ]
 
 
 def test_bulk_update_bumps_versions_and_resets_the_boards_pages(

@@ -1,0 +1,103 @@
+"""Notifications on every page's socket, and the lesson's own route for them.
+
+``InboxMixin`` adds to any live page: the user's own topic (``user.<id>``), the bell's badge
+and panel in the snapshot, and the lesson's actions, answered with HTML:
+
+| action              | values              | effect                                            |
+|---------------------|---------------------|---------------------------------------------------|
+| ``mark_read``       | ``notification_id`` | marks it read; every tab of the user updates      |
+| ``mark_all_read``   |                     | marks all read; every tab of the user updates     |
+| ``get_notifications`` | ``before`` (optional) | sends the panel (or the page before an id) to this socket |
+
+``ws/notifications/user/`` is a page socket with nothing but that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django import forms
+
+from live.consumers import LiveConsumer
+from live.fragments import oob_delete, oob_into
+from live.protocol import Inbound
+from live.registry import Viewer, render
+from notifications import actions
+from notifications.live import inbox_html, items
+from notifications.models import Notification
+from notifications.selectors import PANEL_SIZE, latest
+from tasks.selectors import viewer_for
+
+
+class NotificationRef(forms.Form):
+    notification_id = forms.IntegerField(min_value=1)
+
+
+class PageRef(forms.Form):
+    before = forms.IntegerField(min_value=1, required=False)
+
+
+class InboxMixin:
+    inbox_actions = {
+        "mark_read": "mark_read",
+        "mark_all_read": "mark_all_read",
+        "get_notifications": "get_notifications",
+    }
+
+    def personal_topics(self, viewer: Viewer) -> list[str]:
+        return [*super().personal_topics(viewer), actions.user_topic(viewer.user_id)]  # type: ignore[misc]
+
+    def render_personal(self) -> tuple[str, dict[str, int]]:
+        html, seqs = super().render_personal()  # type: ignore[misc]
+        inbox, seq = inbox_html(self.viewer.user_id)  # type: ignore[attr-defined]
+        return html + inbox, {**seqs, actions.user_topic(self.viewer.user_id): seq}  # type: ignore[attr-defined]
+
+    async def mark_read(self, inbound: Inbound) -> None:
+        form = NotificationRef(inbound.values)
+        if not form.is_valid():
+            await self.send_error("That message named no valid notification.")  # type: ignore[attr-defined]
+            return
+        try:
+            await database_sync_to_async(actions.mark_read)(
+                user=self.scope["user"],
+                notification_id=form.cleaned_data["notification_id"],  # type: ignore[attr-defined]
+            )
+        except Notification.DoesNotExist:
+            await self.send_error("No such notification.")  # type: ignore[attr-defined]
+
+    async def mark_all_read(self, inbound: Inbound) -> None:
+        await database_sync_to_async(actions.mark_all_read)(user=self.scope["user"])  # type: ignore[attr-defined]
+
+    async def get_notifications(self, inbound: Inbound) -> None:
+        form = PageRef(inbound.values)
+        if not form.is_valid():
+            await self.send_error("That message named no valid page.")  # type: ignore[attr-defined]
+            return
+        html = await database_sync_to_async(self._page)(form.cleaned_data["before"])
+        await self.send(text_data=html)  # type: ignore[attr-defined]
+
+    def _page(self, before: int | None) -> str:
+        if before is None:
+            return inbox_html(self.viewer.user_id)[0]  # type: ignore[attr-defined]
+        rows = latest(self.viewer.user_id, before=before)  # type: ignore[attr-defined]
+        page = render(
+            "notifications/partials/more.html",
+            {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None},
+        )
+        # The "load more" item is always last in the list: drop it, append the page (which
+        # brings its own "load more" if there is still more).
+        return oob_delete("notif-more") + oob_into("notif-list", "beforeend", page)
+
+
+class UserNotificationConsumer(InboxMixin, LiveConsumer):
+    """``ws/notifications/user/``: the user's notifications alone."""
+
+    page = "inbox"
+    actions = InboxMixin.inbox_actions
+
+    def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
+        return viewer_for(user), []
+
+    def render_snapshot(self) -> tuple[str, dict[str, int]]:
+        return "", {}

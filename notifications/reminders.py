@@ -1,0 +1,48 @@
+"""The daily reminder: everyone with open tasks due today hears about them once."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from notifications.actions import notify
+from notifications.models import Kind
+from tasks.models import Task
+
+
+def send_due_today_reminders(today: datetime.date | None = None) -> int:
+    """Notify each person of their open tasks due ``today`` (the assignee's, else the
+    creator's). At most one reminder per person per day, however often this runs; returns
+    how many were sent."""
+    today = today or timezone.localdate()
+    due = Task.objects.open().filter(due_date=today).select_related("board").order_by("board__name", "title")
+    owed: dict[int, list[Task]] = defaultdict(list)
+    for task in due:
+        owner = task.assignee_id or task.created_by_id
+        if owner:
+            owed[owner].append(task)
+    sent = 0
+    for user_id, tasks in owed.items():
+        titles = ", ".join(f"‘{task.title}’" for task in tasks[:5]) + (" …" if len(tasks) > 5 else "")
+        text = ngettext(
+            "%(n)d task due today: %(titles)s", "%(n)d tasks due today: %(titles)s", len(tasks)
+        ) % {
+            "n": len(tasks),
+            "titles": titles,
+        }
+        boards = {task.board for task in tasks}
+        link = boards.pop().get_absolute_url() if len(boards) == 1 else reverse("home")
+        sent += len(
+            notify(
+                recipients=[user_id],
+                kind=Kind.DUE_TODAY,
+                text=text,
+                link=link,
+                dedupe_key=f"due-{today.isoformat()}",
+            )
+        )
+    return sent

@@ -1,0 +1,63 @@
+"""The notification panel over plain HTTP: everything works without a socket too. Writes
+answer with the fresh badge and panel for this tab; the other tabs get them live."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from notifications import actions
+from notifications.live import items, regions
+from notifications.models import Notification
+from notifications.selectors import PANEL_SIZE, inbox_state, latest
+
+
+def _panel(request: HttpRequest) -> HttpResponse:
+    html = "".join(regions(inbox_state(request.user.pk), oob=True).values())
+    return HttpResponse(html)
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The full list (a page), or the next page of the panel ("load more", htmx)."""
+    before = request.GET.get("before")
+    if before is not None and not before.isdigit():
+        raise Http404("Bad page.")
+    rows = latest(request.user.pk, before=int(before) if before else None)
+    page = {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None}
+    if request.htmx:
+        return render(request, "notifications/partials/more.html", page)
+    return render(request, "notifications/list.html", page)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        actions.mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+    return _panel(request) if request.htmx else redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    actions.mark_all_read(user=request.user)
+    return _panel(request) if request.htmx else redirect("notifications")
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link, marking it read on the way."""
+    try:
+        notification = actions.mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+    safe = url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()})
+    return redirect(notification.link if notification.link and safe else "notifications")
