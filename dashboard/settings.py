@@ -198,6 +198,8 @@ LIVE = {
 # --- Celery (the daily reminder) -------------------------------------------------------------
 # Eager without Redis: `manage.py send_reminders` or a page action runs the job in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL) or None
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -42,18 +42,21 @@ def test_a_write_through_one_server_reaches_a_socket_on_another(
             await asyncio.wait_for(socket.recv(), 10)  # snapshot
             request = urllib.request.Request(
                 writer.url + "/api/tasks/",
-                data=json.dumps({"title": "Across processes"}).encode(),
+                data=json.dumps({"title": "Across processes", "assignee": bob.pk}).encode(),
                 headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
             )
             await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
-            while True:
+            frames = []
+            while len(frames) < 2:  # the board's change, and bob's notification
                 frame = await asyncio.wait_for(socket.recv(), 10)
                 if "Across processes" in frame:
-                    return frame
+                    frames.append(frame)
+            return "".join(frames)
 
-    frame = asyncio.run(scenario())
+    frames = asyncio.run(scenario())
 
-    assert f'id="board-{team.pk}-open" hx-swap-oob="afterbegin"' in frame
+    assert f'id="board-{team.pk}-open" hx-swap-oob="afterbegin"' in frames
+    assert 'id="notif-badge" hx-swap-oob="true"' in frames and "assigned you ‘Across processes’" in frames
 
 
 def test_the_multi_worker_server_delivers_every_update(start_server: Any, team: Any) -> None:
