@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
+from chat.routing import websocket_urlpatterns as chat_routes
 from notifications.consumers import UserNotificationConsumer
 from tasks.routing import websocket_urlpatterns as task_routes
 
 websocket_urlpatterns = [
     *task_routes,
+    *chat_routes,
     path("ws/notifications/user/", UserNotificationConsumer.as_asgi()),
 ]

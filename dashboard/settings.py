@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "live",
     "tasks",
     "notifications",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,17 @@ LIVE = {
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),
     # Inbound actions per socket: a token bucket (rate per second, burst).
     "RATE": (5.0, 10),
+    # Who is here (live/presence.py): a socket's entry lives TTL s unless refreshed (every
+    # REFRESH s while open), so a killed process's sockets vanish within TTL; a closed socket
+    # counts GRACE s more (a reload does not flicker "offline"); IDLE s without activity is
+    # "idle"; each process re-reads the lists every CHECK s.
+    "PRESENCE_TTL": env_int("LIVE_PRESENCE_TTL", 90),
+    "PRESENCE_REFRESH": env_int("LIVE_PRESENCE_REFRESH", 30),
+    "PRESENCE_GRACE": env_int("LIVE_PRESENCE_GRACE", 15),
+    "PRESENCE_IDLE": env_int("LIVE_PRESENCE_IDLE", 300),
+    "PRESENCE_CHECK": env_int("LIVE_PRESENCE_CHECK", 5),
+    # "<name> is typing…" disappears this many seconds after the last keystroke signal.
+    "TYPING_EXPIRES": env_int("LIVE_TYPING_EXPIRES", 5),
 }
 
 # --- Celery (the daily reminder) -------------------------------------------------------------
@@ -269,6 +281,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 TAILWIND_APP_NAME = "theme"
+
+# Uploaded files (chat). Never served from a public URL: chat/views.py serves each file only
+# to those who can read its room.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads stream to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

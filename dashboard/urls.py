@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("live/", include("live.urls")),
     path("notifications/", include("notifications.urls")),
+    path("chat/", include("chat.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -115,6 +115,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     _snapshot_again = False
     _bucket: TokenBucket | None = None  # made on the first inbound frame
     _strikes = 0
+    presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
+    shows_typing = False  # does this page show a "who is typing" indicator?
+    touched_at = float("-inf")  # last activity of its user seen here (monotonic)
 
     # --- what a page provides (sync, run in a worker thread) ------------------------------
 
@@ -129,6 +132,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def personal_topics(self, viewer: Viewer) -> list[str]:
         return []
+
+    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
+        """The topics (of those joined) where this socket counts as "here"; none by default."""
+        return ()
 
     def render_personal(self) -> tuple[str, dict[str, int]]:
         return "", {}
@@ -145,6 +152,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except (PermissionDenied, ObjectDoesNotExist, Http404):
             await self.refuse(CloseCode.FORBIDDEN, "forbidden")
             return
+        self.presence_topics = self.presence_for(topics)
         topics = [*topics, *self.personal_topics(self.viewer)]
         self.hub = await Hub.current()
         await self.hub.join(self, topics)
@@ -153,6 +161,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         stats.counters["connects"] += 1
         await self.send_snapshot()
+        if self.presence_topics:
+            await self.hub.arrive(self)
 
     async def refuse(self, code: CloseCode, state: str) -> None:
         """Accept, say why in the connection indicator, and close with a code htmx won't retry.
@@ -165,8 +175,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.hub is not None:
-            self.hub.leave(self, self.topics)
-            self.hub = None
+            hub, self.hub = self.hub, None
+            hub.leave(self, self.topics)
         self.ready, self.backlog, self.stalled = False, None, None
 
     # --- snapshot and delivery ------------------------------------------------------------
@@ -259,6 +269,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         finally:
             self.stalled = None
 
+    def acting_user(self) -> Any:
+        """The session's user, re-read from the database (sync): a deactivated account can't
+        keep acting through a socket it opened earlier."""
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=self.scope["user"].pk, is_active=True).first()
+        if user is None:
+            raise PermissionDenied("Your account is not active.")
+        return user
+
     # --- inbound frames -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -282,6 +302,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             else:
                 await self.send_error("Too many messages; slow down.")
             return
+        if self.hub is not None and self.presence_topics:
+            await self.hub.touch(self)
         handler = self.actions.get(inbound.action)
         if handler is None:
             stats.counters["frames_rejected"] += 1

@@ -33,8 +33,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from live import ops, registry, stats
+from live import ops, presence, registry, stats
 from live.publish import EVENT_TYPE, group_name
+from live.typing import Typing
 
 if TYPE_CHECKING:
     from live.consumers import LiveConsumer
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 GAP_PATIENCE = 2.0  # seconds to wait for an out-of-order event before calling it lost
+PRESENCE_BATCH = 0.5  # seconds over which arrivals and departures are gathered
+PRESENCE_CHANGED, TYPING_START, TYPING_STOP = "presence.changed", "typing.start", "typing.stop"
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
@@ -78,6 +81,13 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._layer_down = False
         self.reporter = ops.Reporter()
+        self.presence = presence.make_store()
+        self.typing = Typing()
+        # what this process last showed on each presence topic: states, and frames by language
+        self._presence_states: dict[str, dict[int, str]] = {}
+        self._presence_frames: dict[tuple[str, str], str] = {}
+        self._to_announce: set[str] = set()
+        self._to_show: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -96,6 +106,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen(), name="live-hub-listen"),
             asyncio.create_task(self._housekeeping(), name="live-hub-housekeeping"),
+            asyncio.create_task(self._presence_batches(), name="live-hub-presence"),
         ]
 
     async def stop(self) -> None:
@@ -113,7 +124,8 @@ class Hub:
     # --- sockets join and leave -----------------------------------------------------------
 
     async def join(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
-        """Register ``sock`` for ``topics`` and return once this process receives their events."""
+        """Register ``sock`` for ``topics`` and return once this process receives their events.
+        On its presence topics it counts as here (everyone's "who is here" list follows)."""
         topics = tuple(topics)
         for topic in topics:
             self.sockets.setdefault(topic, {}).setdefault(sock.page, set()).add(sock)
@@ -128,6 +140,8 @@ class Hub:
         stats.counters["sockets_joined"] += 1
 
     def leave(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
+        if sock.presence_topics:
+            asyncio.ensure_future(self._depart(sock))
         for topic in topics:
             pages = self.sockets.get(topic)
             if not pages:
@@ -181,6 +195,8 @@ class Hub:
         self._joined.pop(topic, None)
         self._last_seq.pop(topic, None)
         self._missing.pop(topic, None)
+        self._presence_states.pop(topic, None)
+        self.typing.typers.pop(topic, None)
         try:
             await self.layer.group_discard(group_name(topic), self.channel)
         except Exception:  # the group expires by itself anyway
@@ -233,8 +249,15 @@ class Hub:
         pages = self.sockets.get(topic)
         if not pages:
             return
-        if message.get("kind") == registry.RESET:
+        kind = message.get("kind")
+        if kind == registry.RESET:
             await self.resync(topic)
+            return
+        if kind == PRESENCE_CHANGED:
+            self._to_show.add(topic)
+            return
+        if kind in (TYPING_START, TYPING_STOP):
+            self._on_typing(topic, message)
             return
         renderer = registry.renderer_for(message["kind"])
         frames = await database_sync_to_async(_render_counting_queries)(renderer, message, frozenset(pages))
@@ -278,6 +301,106 @@ class Hub:
         for sock in self.local_sockets(topic):
             await sock.resync()
 
+    # --- presence and typing ---------------------------------------------------------------
+
+    @staticmethod
+    def _entry(sock: LiveConsumer) -> str:
+        return presence.entry_key(sock.viewer.user_id, ops.PROCESS, id(sock))
+
+    async def arrive(self, sock: LiveConsumer) -> None:
+        """``sock`` counts as here on its presence topics (after its snapshot: best effort, off
+        the handshake's path). Announcements are batched: a storm of arrivals costs each
+        process one re-read per topic every PRESENCE_BATCH seconds."""
+        try:
+            for topic in sock.presence_topics:
+                await self.presence.enter(topic, self._entry(sock), sock.viewer.user_id)
+                self._to_announce.add(topic)
+                self._send_current_ephemera(sock, topic)
+        except Exception:
+            logger.warning("could not record arriving on %s", sock.presence_topics, exc_info=True)
+
+    async def _depart(self, sock: LiveConsumer) -> None:
+        try:
+            for topic in sock.presence_topics:
+                await self.presence.leave(topic, self._entry(sock))
+                self._to_announce.add(topic)
+        except Exception:  # the entry expires by itself
+            logger.warning("could not record leaving %s", sock.presence_topics, exc_info=True)
+
+    async def _presence_batches(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_BATCH)
+            try:
+                announce, self._to_announce = self._to_announce, set()
+                for topic in announce:  # every process, this one too, re-reads the topic
+                    await self.layer.group_send(
+                        group_name(topic), {"type": EVENT_TYPE, "topic": topic, "kind": PRESENCE_CHANGED}
+                    )
+                show, self._to_show = self._to_show, set()
+                for topic in show:
+                    await self._show_presence(topic)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("presence update failed")
+
+    async def _show_presence(self, topic: str) -> None:
+        """Re-read who is here and, if it changed, push the list to the local sockets."""
+        if topic not in self.sockets:
+            return
+        states = await self.presence.states(topic)
+        if states == self._presence_states.get(topic):
+            return
+        self._presence_states[topic] = states
+        # only pages that show this list get it (the home page follows a board without one)
+        watchers = [sock for sock in self.local_sockets(topic) if topic in sock.presence_topics]
+        for language in {sock.viewer.language for sock in watchers}:
+            self._presence_frames[(topic, language)] = await database_sync_to_async(presence.render_states)(
+                topic, states, language
+            )
+        for sock in watchers:
+            sock.deliver(None, None, self._presence_frames[(topic, sock.viewer.language)])
+
+    async def touch(self, sock: LiveConsumer) -> None:
+        """``sock``'s user did something (sent a message, typed, read): they are active."""
+        now = time.monotonic()
+        if now - sock.touched_at < presence.timing("REFRESH"):
+            return
+        was_idle = now - sock.touched_at >= presence.timing("IDLE")
+        sock.touched_at = now
+        for topic in sock.presence_topics:
+            await self.presence.touch(topic, sock.viewer.user_id)
+            if was_idle:
+                self._to_announce.add(topic)
+
+    def _on_typing(self, topic: str, message: dict[str, Any]) -> None:
+        if message["kind"] == TYPING_START:
+            changed = self.typing.start(topic, message["user"], message.get("name", ""))
+        else:
+            changed = self.typing.stop(topic, message["user"])
+        if changed:
+            self._show_typing(topic)
+
+    def _show_typing(self, topic: str) -> None:
+        frames: dict[tuple[int, str], str] = {}
+        for sock in self.local_sockets(topic):
+            if sock.shows_typing:
+                sock.deliver(
+                    None,
+                    None,
+                    self.typing.frame_for(topic, sock.viewer.user_id, sock.viewer.language, frames),
+                )
+
+    def _send_current_ephemera(self, sock: LiveConsumer, topic: str) -> None:
+        """A newcomer gets the current "who is here" and "who is typing" (after its snapshot)."""
+        frame = self._presence_frames.get((topic, sock.viewer.language))
+        if frame is not None and topic in sock.presence_topics:
+            sock.deliver(None, None, frame)
+        if sock.shows_typing and self.typing.typers.get(topic):
+            sock.deliver(
+                None, None, self.typing.frame_for(topic, sock.viewer.user_id, sock.viewer.language, {})
+            )
+
     # --- housekeeping ---------------------------------------------------------------------
 
     async def _housekeeping(self) -> None:
@@ -285,6 +408,8 @@ class Hub:
         next_heartbeat = time.monotonic() + conf["HEARTBEAT"]
         next_refresh = time.monotonic() + conf["GROUP_REFRESH"]
         next_report = time.monotonic()
+        next_presence_refresh = time.monotonic() + presence.timing("REFRESH")
+        next_presence_check = time.monotonic() + presence.timing("CHECK")
         while True:
             await asyncio.sleep(1)
             now = time.monotonic()
@@ -297,6 +422,20 @@ class Hub:
                     next_refresh = now + conf["GROUP_REFRESH"]
                     await self._refresh_groups()
                 await self._rotate_old_sockets()
+                for topic in self.typing.expire():
+                    self._show_typing(topic)
+                if now >= next_presence_refresh:
+                    next_presence_refresh = now + presence.timing("REFRESH")
+                    await self.presence.refresh(
+                        [
+                            (topic, self._entry(sock))
+                            for sock in self.local_sockets()
+                            for topic in sock.presence_topics
+                        ]
+                    )
+                if now >= next_presence_check:  # entries of other processes expire without a word
+                    next_presence_check = now + presence.timing("CHECK")
+                    self._to_show.update(self._presence_states)
                 if now >= next_report:
                     next_report = now + ops.OPS_INTERVAL
                     await self.reporter.report(self.figures())

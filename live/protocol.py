@@ -74,4 +74,6 @@ def parse(text: str | None, *, max_bytes: int) -> Inbound:
     action = values.pop("action", None)
     if not isinstance(action, str) or not action:
         raise FrameError("Message has no action.")
+    if not all(value is None or isinstance(value, str | int | float | bool) for value in values.values()):
+        raise FrameError("Message fields must be plain values.")  # our forms send no lists or objects
     return Inbound(action=action, values=values, headers=headers)

@@ -30,6 +30,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """Your notifications, newest first."""
 
     serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema; the real one is the user's own
 
     def get_queryset(self) -> QuerySet[Notification]:
         rows = Notification.objects.filter(recipient=self.request.user)

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -52,6 +51,9 @@ class BoardConsumer(InboxMixin, LiveConsumer):
         self.board_id = board.pk
         return viewer, [broadcasts.board_topic(board.pk)]
 
+    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
+        return (broadcasts.board_topic(self.board_id),)
+
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
         return live.board_snapshot(self.board_id, self.viewer)
 
@@ -64,7 +66,7 @@ class BoardConsumer(InboxMixin, LiveConsumer):
 
     def _create(self, values: dict[str, Any]) -> str | None:
         """Validate with the page's form; on error, return the form with inline errors."""
-        user = self._acting_user()
+        user = self.acting_user()
         board = board_get_for_user(user, pk=self.board_id)
         form = TaskForm(values, board=board)
         if form.is_valid():
@@ -99,16 +101,9 @@ class BoardConsumer(InboxMixin, LiveConsumer):
             await self.send_error(str(exc))
 
     def _run(self, action: Callable[..., Any], task_id: int) -> None:
-        user = self._acting_user()
+        user = self.acting_user()
         task = task_get_for_user(user, task_id)
         action(task=task, by=user)
-
-    def _acting_user(self) -> Any:
-        """The session's user, re-read so a deactivated account can't keep acting."""
-        user = get_user_model().objects.filter(pk=self.scope["user"].pk, is_active=True).first()
-        if user is None:
-            raise PermissionDenied("Your account is not active.")
-        return user
 
 
 class TasksConsumer(InboxMixin, LiveConsumer):

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, dom, live
+from live import presence
+from tasks import actions, broadcasts, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
 from tasks.selectors import (
@@ -51,7 +52,13 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
         ("open", _("Open"), regions["open_count"], regions["open_list"]),
         ("done", _("Done"), regions["done_count"], regions["done_list"]),
     ]
-    context = {"board": board, "regions": regions, "columns": columns, "form": form}
+    context = {
+        "board": board,
+        "regions": regions,
+        "columns": columns,
+        "form": form,
+        "presence_id": presence.region_id(broadcasts.board_topic(board.pk)),
+    }
     return render(request, "tasks/board.html", context, status=status)
 
 

@@ -79,3 +79,37 @@ def by_id(frame: str) -> dict[str, Element]:
 def swaps(frame: str) -> list[tuple[str, str]]:
     """(id, hx-swap-oob) of each top-level element, in order."""
     return [(element.id or "", element.swap or "") for element in parse(frame)]
+
+
+async def quiet(socket: object, timeout: float = 0.5) -> bool:
+    """True if ``socket`` (a WebsocketCommunicator) receives nothing within ``timeout`` seconds
+    but "who is here" and connection-indicator updates, which come and go by themselves. Polls
+    the output queue like ``receive_nothing`` does (a timed-out receive would cancel the app)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if socket.output_queue.empty():  # type: ignore[attr-defined]
+            await asyncio.sleep(0.02)
+            continue
+        message = await socket.receive_output()  # type: ignore[attr-defined]
+        ids = [element.id or "" for element in parse(message.get("text") or "")]
+        if message["type"] != "websocket.send" or not all(
+            i.startswith("presence-") or i == "live-status" for i in ids
+        ):
+            return False
+    return True
+
+
+async def next_frame(socket: object, timeout: float = 3) -> str:
+    """The next frame ``socket`` receives, skipping "who is here" updates (they arrive
+    whenever people come and go)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        text = await socket.receive_from(timeout=max(deadline - time.monotonic(), 0.01))  # type: ignore[attr-defined]
+        ids = [element.id or "" for element in parse(text)]
+        if not ids or not all(i.startswith("presence-") for i in ids):
+            return text

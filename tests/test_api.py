@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from tasks import actions
 from tasks.models import Board, Task
-from tests.frames import by_id
+from tests.frames import by_id, next_frame
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ async def test_an_api_write_reaches_a_connected_board(
     connect: Any, team: Board, alice: Any, bob: Any
 ) -> None:
     socket = await connect(f"/ws/boards/{team.pk}/", bob)
-    await socket.receive_from(timeout=3)
+    await next_frame(socket, 3)
 
     def create_through_api() -> Any:
         client = APIClient()
@@ -163,6 +163,6 @@ async def test_an_api_write_reaches_a_connected_board(
     response = await database_sync_to_async(create_through_api)()
 
     assert response.status_code == 201
-    frame = by_id(await socket.receive_from(timeout=3))
+    frame = by_id(await next_frame(socket, 3))
     assert frame[f"board-{team.pk}-open"].children_ids == [f"task-{response.data['id']}"]
     assert "Via API" in frame[f"board-{team.pk}-open"].text

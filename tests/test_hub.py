@@ -16,7 +16,7 @@ from live.protocol import CloseCode
 from live.publish import EVENT_TYPE, group_name
 from tasks import actions
 from tasks.models import Task
-from tests.frames import by_id
+from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
@@ -26,7 +26,7 @@ async def open_boards(connect: Any, board: Any, users: list[Any]) -> list[Any]:
     sockets = []
     for user in users:
         socket = await connect(f"/ws/boards/{board.pk}/", user)
-        await socket.receive_from(timeout=3)
+        await next_frame(socket, 3)
         sockets.append(socket)
     return sockets
 
@@ -38,7 +38,7 @@ async def cost_of_one_event(
     stats.reset()
     await db(actions.task_create)(board=board, by=author, title=title)
     for socket in sockets:
-        assert title in await socket.receive_from(timeout=5)
+        assert title in await next_frame(socket, 5)
     counted = (stats.counters["renders"], stats.counters["queries"])
     for socket in sockets:
         await socket.disconnect()
@@ -67,7 +67,7 @@ async def test_three_tabs_of_one_user_all_update(connect: Any, team: Any, alice:
     await db(actions.task_create)(board=team, by=alice, title="Seen thrice")
 
     for tab in tabs:
-        assert "Seen thrice" in await tab.receive_from(timeout=3)
+        assert "Seen thrice" in await next_frame(tab, 3)
 
 
 async def test_a_dropped_event_is_counted_and_the_pages_resynced(
@@ -79,13 +79,13 @@ async def test_a_dropped_event_is_counted_and_the_pages_resynced(
     # The layer loses the first of two events: simulate by committing one change unannounced.
     lost = await db(Task.objects.create)(board=team, title="Lost in transit")
     await asyncio.sleep(0.2)
-    await socket.receive_from(timeout=3)  # its own event did arrive; now lose the next one
+    await next_frame(socket, 3)  # its own event did arrive; now lose the next one
     with monkeypatch.context() as patched:
         patched.setattr("live.publish.send_now", lambda topic, event: None)
         await db(actions.task_complete)(task=lost, by=alice)
     await db(actions.task_create)(board=team, by=alice, title="After the gap")
 
-    frames = [await socket.receive_from(timeout=5) for _ in range(2)]
+    frames = [await next_frame(socket, 5) for _ in range(2)]
 
     assert "After the gap" in frames[0]
     resynced = by_id(frames[1])  # the hub noticed seq 2 never came and sent a fresh snapshot
@@ -106,11 +106,11 @@ async def test_a_duplicate_event_is_ignored(connect: Any, team: Any, alice: Any)
         "verb": "created",
         "activity": None,
     }
-    await socket.receive_from(timeout=3)
+    await next_frame(socket, 3)
 
     await get_channel_layer().group_send(group_name(f"board.{team.pk}"), event)
 
-    assert await socket.receive_nothing(timeout=0.3)
+    assert await quiet(socket, 0.3)
     assert stats.counters["duplicates"] == 1
 
 
@@ -119,7 +119,7 @@ async def test_heartbeat_renews_the_live_indicator(connect: Any, team: Any, alic
 
     await (await Hub.current()).heartbeat()
 
-    status = by_id(await socket.receive_from(timeout=3))["live-status"]
+    status = by_id(await next_frame(socket, 3))["live-status"]
     assert status.attrs["data-state"] == "live" and status.swap == "true"
 
 

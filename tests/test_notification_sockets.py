@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from live import stats
 from notifications import actions as notes
 from notifications.models import Kind, Notification
-from tests.frames import by_id
+from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
@@ -24,7 +24,7 @@ async def notify(user: Any, text: str, actor: Any) -> Notification:
 
 async def open_bell(connect: Any, path: str, user: Any) -> tuple[Any, dict[str, Any]]:
     socket = await connect(path, user)
-    return socket, by_id(await socket.receive_from(timeout=3))
+    return socket, by_id(await next_frame(socket, 3))
 
 
 def unread(frame: dict[str, Any]) -> str:
@@ -51,9 +51,9 @@ async def test_a_new_notification_reaches_every_tab_of_its_user_and_nobody_else(
     await notify(alice, "for alice", bob)
 
     for tab in (tab1, tab2):
-        frame = by_id(await tab.receive_from(timeout=3))
+        frame = by_id(await next_frame(tab, 3))
         assert unread(frame) == "1" and "for alice" in frame["notif-list"].text
-    assert await other.receive_nothing(timeout=0.3)
+    assert await quiet(other, 0.3)
 
 
 async def test_mark_read_from_one_tab_updates_all_of_that_users_tabs(
@@ -70,10 +70,10 @@ async def test_mark_read_from_one_tab_updates_all_of_that_users_tabs(
     )
 
     for tab in (tab1, tab2):
-        frame = by_id(await tab.receive_from(timeout=3))
+        frame = by_id(await next_frame(tab, 3))
         assert unread(frame) == "1"
         assert "read Today" in frame["notif-list"].text
-    assert await other.receive_nothing(timeout=0.3)
+    assert await quiet(other, 0.3)
     assert (await db(Notification.objects.get)(pk=note.pk)).read_at is not None
 
 
@@ -84,7 +84,7 @@ async def test_mark_all_read_over_the_socket(connect: Any, team: Any, alice: Any
 
     await tab.send_to(text_data=json.dumps({"action": "mark_all_read"}))
 
-    assert unread(by_id(await tab.receive_from(timeout=3))) == "0"
+    assert unread(by_id(await next_frame(tab, 3))) == "0"
     assert await db(Notification.objects.filter(read_at__isnull=True).count)() == 0
 
 
@@ -97,8 +97,8 @@ async def test_get_notifications_answers_this_socket_only(
 
     await asking.send_to(text_data=json.dumps({"action": "get_notifications"}))
 
-    assert "listed" in by_id(await asking.receive_from(timeout=3))["notif-list"].text
-    assert await other_tab.receive_nothing(timeout=0.3)
+    assert "listed" in by_id(await next_frame(asking, 3))["notif-list"].text
+    assert await quiet(other_tab, 0.3)
 
 
 async def test_another_users_notification_id_changes_and_reveals_nothing(
@@ -109,16 +109,16 @@ async def test_another_users_notification_id_changes_and_reveals_nothing(
     bobs_tab, _ = await open_bell(connect, "/ws/notifications/user/", bob)
 
     await tab.send_to(text_data=json.dumps({"action": "mark_read", "notification_id": theirs.pk}))
-    reply_for_other = by_id(await tab.receive_from(timeout=3))
+    reply_for_other = by_id(await next_frame(tab, 3))
     await tab.send_to(text_data=json.dumps({"action": "mark_read", "notification_id": 999999}))
-    reply_for_missing = by_id(await tab.receive_from(timeout=3))
+    reply_for_missing = by_id(await next_frame(tab, 3))
 
     assert (
         reply_for_other["live-error"].text == reply_for_missing["live-error"].text == "No such notification."
     )
     assert "bob's secret" not in str(reply_for_other)
     assert (await db(Notification.objects.get)(pk=theirs.pk)).read_at is None
-    assert await bobs_tab.receive_nothing(timeout=0.3)
+    assert await quiet(bobs_tab, 0.3)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ async def test_malformed_notification_frames_change_nothing(
 
     await tab.send_to(text_data=json.dumps(frame))
 
-    assert "live-error" in by_id(await tab.receive_from(timeout=3))
+    assert "live-error" in by_id(await next_frame(tab, 3))
     assert await db(Notification.objects.filter(read_at__isnull=True).count)() == 1
 
 
@@ -148,7 +148,7 @@ async def render_cost_of_one_notification(connect: Any, user: Any, actor: Any, t
     stats.reset()
     await notify(user, text, actor)
     for socket in sockets:
-        assert text in await socket.receive_from(timeout=3)
+        assert text in await next_frame(socket, 3)
     for socket in sockets:
         await socket.disconnect()
     return stats.counters["renders"]

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from live.hub import Hub
+from tests.frames import next_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ async def test_staff_see_each_process_with_its_sockets_and_topics(
 ) -> None:
     for _ in range(3):
         socket = await connect(f"/ws/boards/{team.pk}/", alice)
-        await socket.receive_from(timeout=3)
+        await next_frame(socket, 3)
     hub = await Hub.current()
     await hub.reporter.report(hub.figures())
 

@@ -13,7 +13,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from tasks import actions
-from tests.frames import by_id
+from tests.frames import by_id, next_frame
 from tests.services import database_url, redis_layer, redis_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -29,11 +29,11 @@ def redis(settings: Any) -> str:
 
 async def test_live_update_over_redis(redis: str, connect: Any, team: Any, alice: Any, bob: Any) -> None:
     socket = await connect(f"/ws/boards/{team.pk}/", bob)
-    await socket.receive_from(timeout=3)
+    await next_frame(socket, 3)
 
     task = await database_sync_to_async(actions.task_create)(board=team, by=alice, title="Through Redis")
 
-    frame = by_id(await socket.receive_from(timeout=5))
+    frame = by_id(await next_frame(socket, 5))
     assert frame[f"board-{team.pk}-open"].children_ids == [f"task-{task.pk}"]
 
 
@@ -41,7 +41,7 @@ async def test_a_write_from_another_process_reaches_a_socket(
     redis: str, connect: Any, team: Any, bob: Any
 ) -> None:
     socket = await connect(f"/ws/boards/{team.pk}/", bob)
-    await socket.receive_from(timeout=3)
+    await next_frame(socket, 3)
     script = (
         "from tasks.models import Board, Task; "
         "Task.objects.create(board=Board.objects.get(is_default=True), title='From manage.py shell')"
@@ -58,6 +58,6 @@ async def test_a_write_from_another_process_reaches_a_socket(
     )
 
     assert result.returncode == 0, result.stderr
-    frame = by_id(await socket.receive_from(timeout=10))
+    frame = by_id(await next_frame(socket, 10))
     assert "From manage.py shell" in frame[f"board-{team.pk}-open"].text
     assert "Someone created ‘From manage.py shell’" in frame[f"board-{team.pk}-activity"].text

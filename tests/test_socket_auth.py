@@ -9,14 +9,14 @@ from channels.db import database_sync_to_async
 
 from live.protocol import CloseCode
 from tests.conftest import session_cookie
-from tests.frames import by_id
+from tests.frames import by_id, next_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
 
 
 async def first_state(socket: Any) -> str:
-    return by_id(await socket.receive_from(timeout=3))["live-status"].attrs["data-state"]
+    return by_id(await next_frame(socket, 3))["live-status"].attrs["data-state"]
 
 
 async def test_a_valid_session_gets_the_board(connect: Any, team: Any, alice: Any) -> None:

@@ -40,6 +40,13 @@ def test_no_missing_migrations() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_openapi_schema_is_valid_and_complete() -> None:
+    result = run(
+        sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_no_first_party_javascript_and_no_inline_scripts() -> None:
     assert project_files(".js", ".mjs", ".ts") == []
     for template in project_files(".html"):

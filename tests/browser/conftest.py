@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from tests.servers import ROOT, Server
@@ -57,6 +59,20 @@ def open_as(
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(server.url + path)
     return page
+
+
+def off_the_loop(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a write path in a plain thread: Playwright's event loop owns the test's thread, and
+    a write's after-commit publish (``async_to_sync``) refuses to run inside a running loop."""
+
+    def run() -> Any:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()  # the thread's own connection: leave none open at teardown
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def shot(page: Any, name: str) -> None:

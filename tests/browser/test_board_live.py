@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.models import Task
-from tests.browser.conftest import open_as, shot
+from tests.browser.conftest import off_the_loop, open_as, shot
 from tests.services import redis_url
 
 pytestmark = pytest.mark.browser
@@ -152,7 +152,7 @@ def test_board_heals_after_a_server_restart(browser: Any, start_server: Any, tea
     server.stop()
     expect(page.locator("#live-status .live-later-stale")).to_be_visible(timeout=10_000)
     shot(page, "board-reconnecting")
-    task = Task.objects.create(board=team, title="Added while the server was down")
+    task = off_the_loop(Task.objects.create, board=team, title="Added while the server was down")
     restarted = start_server(port=server.port, LIVE_HEARTBEAT="1")
 
     assert restarted.port == server.port
@@ -176,6 +176,7 @@ def test_demo_board_and_home_page(browser: Any, start_server: Any, db: Any) -> N
     board = open_as(browser, server, aziz, "/boards/team/")
     wait_live(board)
     expect(board.locator(f"#board-{team.pk}-open > li")).to_have_count(4)
+    expect(board.locator(f"#presence-board-{team.pk}")).to_contain_text("Aziz Rahimov")
     shot(board, "board")
 
     home = open_as(browser, server, aziz, "/")

@@ -1,0 +1,116 @@
+"""``ws/chat/<slug>/``: a chat room (the lesson's route, ``<room>`` being the room's slug).
+
+Topics: ``room.<id>`` (messages, receipts, typing, presence) and the user's own (the bell).
+Inbound actions (the composer's ``ws-send``):
+
+| action          | values                         | effect                                          |
+|-----------------|--------------------------------|-------------------------------------------------|
+| ``message.send``| ``message`` (1..4000 chars), ``client_id`` | posts it; the sender's composer is cleared |
+| ``typing``      |                                | "<name> is typing…" for the others, for ~5 s    |
+| ``read``        | ``upto`` (a change number)     | moves the read position forward                  |
+
+Private rooms refuse outsiders with 4403. Messages sent while the socket reconnects are
+queued by htmx and sent on reconnect; the ``client_id`` makes a resend harmless.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from chat import actions
+from chat.live import ROOM, room_snapshot
+from chat.models import Room
+from chat.permissions import can_read
+from live.consumers import LiveConsumer
+from live.protocol import Inbound
+from live.registry import Viewer, render
+from notifications.consumers import InboxMixin
+from tasks.selectors import viewer_for
+
+TYPING_EVERY = 2.0  # seconds: typing signals closer together than this are ignored
+
+
+class SendForm(forms.Form):
+    message = forms.CharField(required=False, strip=False)  # its length is the action's to judge
+    client_id = forms.CharField(max_length=64, required=False)
+
+
+class ReadForm(forms.Form):
+    upto = forms.IntegerField(min_value=0)
+
+
+def composer(room: Room, *, value: str = "", error: str = "", oob: bool = True) -> str:
+    """A composer for ``room`` with a fresh client id (so the next message is a new one)."""
+    context = {"room": room, "client_id": uuid.uuid4().hex, "value": value, "error": error, "oob": oob}
+    return render("chat/partials/composer.html", context)
+
+
+class RoomConsumer(InboxMixin, LiveConsumer):
+    page = ROOM
+    shows_typing = True
+    actions = {
+        **InboxMixin.inbox_actions,
+        "message.send": "send_message",
+        "typing": "signal_typing",
+        "read": "mark_read_upto",
+    }
+    _typed_at = float("-inf")
+
+    def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
+        room = (
+            Room.objects.filter(slug=self.scope["url_route"]["kwargs"]["room"])
+            .select_related("board")
+            .first()
+        )
+        if room is None or not can_read(user, room):
+            raise PermissionDenied("No such room.")
+        self.room = room
+        return viewer_for(user), [actions.room_topic(room.pk)]
+
+    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
+        return (actions.room_topic(self.room.pk),)
+
+    def render_snapshot(self) -> tuple[str, dict[str, int]]:
+        return room_snapshot(self.room.pk)
+
+    async def send_message(self, inbound: Inbound) -> None:
+        form = SendForm(inbound.values)
+        if not form.is_valid():
+            await self.send_error("That message could not be read.")
+            return
+        reply = await database_sync_to_async(self._send)(
+            form.cleaned_data["message"], form.cleaned_data["client_id"]
+        )
+        await self.send(text_data=reply)
+
+    def _send(self, body: str, client_id: str) -> str:
+        """Post the message; answer with a fresh composer, or the same text and what is wrong."""
+        try:
+            actions.message_send(room=self.room, by=self.acting_user(), body=body, client_id=client_id)
+        except ValidationError as exc:
+            return composer(self.room, value=body, error=" ".join(exc.messages))
+        except PermissionDenied as exc:
+            return composer(self.room, value=body, error=str(exc))
+        return composer(self.room)
+
+    async def signal_typing(self, inbound: Inbound) -> None:
+        now = time.monotonic()
+        if now - self._typed_at < TYPING_EVERY:
+            return
+        self._typed_at = now
+        await database_sync_to_async(actions.typing)(room=self.room, user=self.scope["user"])
+
+    async def mark_read_upto(self, inbound: Inbound) -> None:
+        form = ReadForm(inbound.values)
+        if not form.is_valid():
+            await self.send_error("That message named no valid position.")
+            return
+        await database_sync_to_async(actions.read_upto)(
+            room=self.room, user=self.scope["user"], seq=form.cleaned_data["upto"]
+        )

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import re_path
+
+from chat.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/chat/(?P<room>[-\w]+)/$", RoomConsumer.as_asgi()),
+]

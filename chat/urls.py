@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from chat import views
+
+urlpatterns = [
+    path("", views.room_list, name="rooms"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("messages/<int:room_id>/", views.room_messages, name="room-messages"),
+    path("<slug:slug>/", views.room_detail, name="room"),
+    path("<slug:slug>/files/", views.room_upload, name="room-upload"),
+    path("<slug:slug>/invite/", views.room_invite, name="room-invite"),
+]
