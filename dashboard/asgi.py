@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
-Every socket passes the origin check (the page's own host only: cross-site WebSocket
-hijacking gets no socket) and session authentication (live/auth.py, Django's own
+Every socket passes the origin check (live/origin.py: the page's own scheme, host and port
+only, as Django's CSRF check; cross-site WebSocket hijacking gets no socket) and session authentication (live/auth.py, Django's own
 ``get_user()`` without channels' per-socket session machinery) before it reaches a consumer.
 """
 
@@ -15,14 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 from live.auth import SessionAuthMiddleware  # noqa: E402
+from live.origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

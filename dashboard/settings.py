@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -195,6 +197,10 @@ LIVE = {
     # A topic nobody in this process watches any more is left after this grace period, so
     # a quick reconnect does not churn group membership.
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),
+    # Each process re-checks the session of every open socket this often (live/sessions.py):
+    # an expired or deleted session, a deactivated user or a changed password ends the
+    # socket within this time. Logging out (and saving the user) ends them at once.
+    "SESSION_CHECK": env_int("LIVE_SESSION_CHECK", 30),
     # Inbound actions per socket: a token bucket (rate per second, burst).
     "RATE": (5.0, 10),
     # Who is here (live/presence.py): a socket's entry lives TTL s unless refreshed (every
@@ -251,7 +257,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Live task board API",
-    "DESCRIPTION": "Tasks on the boards you can see. Every write updates open boards live.",
+    "DESCRIPTION": "Tasks on the boards you can see, your notifications and the chat rooms you can read. Every write updates open pages live.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -308,6 +314,25 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every page, in development too (so the browser tests run under
+# it): scripts, styles and sockets from this site only. No inline script or style anywhere:
+# htmx's own indicator styles are off (templates/base.html) and so is its eval. The API docs
+# pages (Swagger UI, Redoc) add inline styles and a worker for themselves (dashboard/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # 'self' covers ws:// and wss:// to this host (CSP level 3)
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+# Swagger UI and Redoc style themselves inline and Redoc searches in a worker; their scripts
+# still come from this site only (the split view serves Swagger's set-up script as a file).
+docs_csp = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"], "worker-src": ["blob:"]})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (admin, API docs)."""
+    return redirect(static("favicon.svg"), permanent=True)
+
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", include("tasks.urls")),
     path("live/", include("live.urls")),
     path("notifications/", include("notifications.urls")),
@@ -15,6 +30,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(("dashboard.api_urls", "api"))),  # names: api:task-list, api:notification-read, ...
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]

@@ -39,7 +39,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.utils import translation
 
-from live import protocol, stats
+from live import protocol, sessions, stats
 from live.hub import Hub
 from live.protocol import CloseCode, FrameError, FrameTooBig
 from live.registry import Viewer, render, render_status
@@ -131,7 +131,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # extend these two, calling super(), so a page's own methods above need not know them.
 
     def personal_topics(self, viewer: Viewer) -> list[str]:
-        return []
+        """Topics about the viewer themselves; every socket hears its user's (the session ending)."""
+        return [sessions.user_topic(viewer.user_id)]
 
     def presence_for(self, topics: list[str]) -> tuple[str, ...]:
         """The topics (of those joined) where this socket counts as "here"; none by default."""
@@ -163,6 +164,24 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_snapshot()
         if self.presence_topics:
             await self.hub.arrive(self)
+
+    @property
+    def session_key(self) -> str | None:
+        return self.scope.get("session_key")
+
+    async def sign_out(self) -> None:
+        """The session that opened this socket has ended: say so in the connection indicator
+        and close with 4401 (htmx does not retry it; the next page load asks to sign in)."""
+        if self.hub is None:
+            return
+        await self.disconnect(CloseCode.UNAUTHENTICATED)
+        text = await database_sync_to_async(render_status)(self.viewer.language, "signed_out")
+        try:
+            await self.send(text_data=text)
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+        except Exception:  # it was closing anyway
+            logger.debug("signing out a closing socket failed", exc_info=True)
+        stats.counters["signed_out"] += 1
 
     async def refuse(self, code: CloseCode, state: str) -> None:
         """Accept, say why in the connection indicator, and close with a code htmx won't retry.

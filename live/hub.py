@@ -33,7 +33,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from live import ops, presence, registry, stats
+from live import ops, presence, registry, sessions, stats
 from live.publish import EVENT_TYPE, group_name
 from live.typing import Typing
 
@@ -259,6 +259,14 @@ class Hub:
         if kind in (TYPING_START, TYPING_STOP):
             self._on_typing(topic, message)
             return
+        if kind == sessions.SESSION_ENDED:
+            for sock in self.local_sockets(topic):
+                if sessions.session_tag(sock.session_key) == message.get("session"):
+                    await sock.sign_out()
+            return
+        if kind == sessions.SESSION_CHECK:
+            await self.check_sessions(self.local_sockets(topic))
+            return
         renderer = registry.renderer_for(message["kind"])
         frames = await database_sync_to_async(_render_counting_queries)(renderer, message, frozenset(pages))
         seq = message.get("seq")
@@ -401,6 +409,18 @@ class Hub:
                 None, None, self.typing.frame_for(topic, sock.viewer.user_id, sock.viewer.language, {})
             )
 
+    # --- sessions -------------------------------------------------------------------------
+
+    async def check_sessions(self, sockets: list[LiveConsumer]) -> None:
+        """Close the sockets whose session no longer signs their user in (live/sessions.py)."""
+        owners = {sock.session_key: sock.viewer.user_id for sock in sockets if sock.session_key}
+        if not owners:
+            return
+        ended = await database_sync_to_async(sessions.signed_out)(owners)
+        for sock in sockets:
+            if sock.session_key in ended or not sock.session_key:
+                await sock.sign_out()
+
     # --- housekeeping ---------------------------------------------------------------------
 
     async def _housekeeping(self) -> None:
@@ -410,6 +430,7 @@ class Hub:
         next_report = time.monotonic()
         next_presence_refresh = time.monotonic() + presence.timing("REFRESH")
         next_presence_check = time.monotonic() + presence.timing("CHECK")
+        next_session_check = time.monotonic() + conf["SESSION_CHECK"] * random.uniform(0.5, 1.0)
         while True:
             await asyncio.sleep(1)
             now = time.monotonic()
@@ -436,6 +457,9 @@ class Hub:
                 if now >= next_presence_check:  # entries of other processes expire without a word
                     next_presence_check = now + presence.timing("CHECK")
                     self._to_show.update(self._presence_states)
+                if now >= next_session_check:
+                    next_session_check = now + conf["SESSION_CHECK"]
+                    await self.check_sessions([sock for sock in self.local_sockets() if sock.ready])
                 if now >= next_report:
                     next_report = now + ops.OPS_INTERVAL
                     await self.reporter.report(self.figures())

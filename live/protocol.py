@@ -8,12 +8,17 @@ differently; all three become one :class:`Inbound`:
 - htmx 4.0.1+:     ``{...form values, "headers": {...}}``
 
 The action to run is the form value ``action`` (put it in ``hx-vals`` or a hidden input);
-the acting user always comes from the session, never from the frame.
+the acting user always comes from the session, never from the frame. The other values
+reach the consumer as an HTML form would send them: text (a JSON number or boolean from
+``hx-vals`` as its JSON spelling, ``null`` as None), so the page's own Django forms judge
+them. A frame with half of a UTF-16 surrogate pair (``"\\ud800"``: valid JSON, but text no
+database or page can hold) is refused as a whole.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -39,6 +44,32 @@ class FrameTooBig(FrameError):
     pass
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether any string in decoded JSON ``data`` (keys included) is not valid text."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _as_text(value: str | int | float | bool | None) -> str | None:
+    """A plain JSON value as a form field gets it: text, or None for ``null``."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)  # true, 42, 1.5, NaN: as the client spelled it
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     action: str
@@ -58,6 +89,8 @@ def parse(text: str | None, *, max_bytes: int) -> Inbound:
         raise FrameError("Message is not valid JSON.") from None
     if not isinstance(data, dict):
         raise FrameError("Message must be a JSON object.")
+    if "\\u" in text and _has_lone_surrogate(data):  # text frames are UTF-8: only a \\u escape has one
+        raise FrameError("Message is not valid text.")
     headers: Any
     if "HEADERS" in data:  # htmx 2
         headers = data.pop("HEADERS")
@@ -76,4 +109,4 @@ def parse(text: str | None, *, max_bytes: int) -> Inbound:
         raise FrameError("Message has no action.")
     if not all(value is None or isinstance(value, str | int | float | bool) for value in values.values()):
         raise FrameError("Message fields must be plain values.")  # our forms send no lists or objects
-    return Inbound(action=action, values=values, headers=headers)
+    return Inbound(action=action, values={k: _as_text(v) for k, v in values.items()}, headers=headers)

@@ -15,11 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from live.publish import publish
+from live.sessions import user_topic
 from notifications.models import Inbox, Notification
-
-
-def user_topic(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 def _announce(user_id: int, seq: int) -> None:

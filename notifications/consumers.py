@@ -1,7 +1,8 @@
 """Notifications on every page's socket, and the lesson's own route for them.
 
-``InboxMixin`` adds to any live page: the user's own topic (``user.<id>``), the bell's badge
-and panel in the snapshot, and the lesson's actions, answered with HTML:
+``InboxMixin`` adds to any live page the bell's badge and panel in the snapshot (events come
+on the user's own topic, ``user.<id>``, which every socket hears) and the lesson's actions,
+answered with HTML:
 
 | action              | values              | effect                                            |
 |---------------------|---------------------|---------------------------------------------------|
@@ -44,9 +45,6 @@ class InboxMixin:
         "mark_all_read": "mark_all_read",
         "get_notifications": "get_notifications",
     }
-
-    def personal_topics(self, viewer: Viewer) -> list[str]:
-        return [*super().personal_topics(viewer), actions.user_topic(viewer.user_id)]  # type: ignore[misc]
 
     def render_personal(self) -> tuple[str, dict[str, int]]:
         html, seqs = super().render_personal()  # type: ignore[misc]

@@ -21,7 +21,7 @@ from live.hub import Hub
 from tasks.models import Board, Membership, Role
 from tests.servers import start_server  # noqa: F401  (a fixture: a real daphne process)
 
-ORIGIN = (b"origin", b"http://localhost")
+ORIGIN = (b"origin", b"http://localhost")  # with Host: localhost, what a browser on http://localhost/ sends
 
 
 def _fresh_asgiref_executor_after_fork() -> None:
@@ -142,14 +142,17 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
         user: Any = None,
         *,
         origin: tuple[bytes, bytes] | None = ORIGIN,
+        host: bytes | None = b"localhost",
+        scheme: str = "ws",
         headers: list[tuple[bytes, bytes]] | None = None,
     ) -> Any:
         from dashboard.asgi import application
 
-        headers = [*([origin] if origin else []), *(headers or [])]
+        headers = [*([(b"host", host)] if host else []), *([origin] if origin else []), *(headers or [])]
         if user is not None:
             headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
         communicator = WebsocketCommunicator(application, path, headers=headers)
+        communicator.scope["scheme"] = scheme
         opened.append(communicator)
         communicator.connected, communicator.subprotocol = await communicator.connect()
         return communicator

@@ -147,3 +147,13 @@ def test_status_endpoint_says_reconnecting_or_signed_out(client: Client, alice: 
     assert 'data-state="signed_out"' in client.get("/live/status/").content.decode()
     client.force_login(alice)
     assert 'data-state="reconnecting"' in client.get("/live/status/").content.decode()
+
+
+def test_every_page_carries_the_content_security_policy(as_alice: Client, team: Board) -> None:
+    for path in ("/", f"/boards/{team.slug}/", "/activity/", "/notifications/", "/chat/", "/accounts/login/"):
+        policy = as_alice.get(path)["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'", path  # no inline script, no eval
+        assert directives["style-src"] == "'self'", path
+        assert directives["connect-src"] == "'self'", path  # the socket goes to this site only
+        assert directives["frame-ancestors"] == "'none'", path

@@ -77,4 +77,5 @@ def off_the_loop(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # caret="initial": hiding the caret would inject a <style>, which the CSP rightly blocks
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
