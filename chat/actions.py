@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from chat import files
 from chat.models import BODY_MAX, Attachment, Message, ReadPosition, Room, RoomMember
@@ -46,7 +47,7 @@ def room_create(*, by: Any, name: str, is_private: bool = False, members: list[A
     """A new room, open to the team or private to ``by`` and ``members``."""
     name = name.strip()
     if not name or len(name) > 80:
-        raise ValidationError({"name": "Give the room a name of at most 80 characters."})
+        raise ValidationError({"name": _("Give the room a name of at most 80 characters.")})
     with transaction.atomic():
         room = Room.objects.create(name=name, slug=_unique_slug(name), is_private=is_private, created_by=by)
         if is_private:
@@ -71,9 +72,9 @@ def room_for_board(board: Any) -> Room:
 def room_invite(*, room: Room, by: Any, user: Any) -> None:
     """Add ``user`` to a private room (by one of its members); they see its whole history."""
     if not room.is_private or not can_read(by, room):
-        raise PermissionDenied("Only members of a private room can invite to it.")
+        raise PermissionDenied(_("Only members of a private room can invite to it."))
     if not user.is_active:
-        raise ValidationError("That account is not active.")
+        raise ValidationError(_("That account is not active."))
     RoomMember.objects.get_or_create(room=room, user=user)
     publish(room_topic(room.pk), {"kind": RESET, "room": room.pk})
 
@@ -83,13 +84,16 @@ def message_send(
 ) -> Message:
     """Post a message. A resend with the same ``client_id`` and body stores nothing new."""
     if not can_read(by, room):
-        raise PermissionDenied("You are not in this room.")
+        raise PermissionDenied(_("You are not in this room."))
     body = body.strip()
     if not body and attachment is None:
-        raise ValidationError({"message": "Write something first."})
+        raise ValidationError({"message": _("Write something first.")})
     if len(body) > BODY_MAX:
         raise ValidationError(
-            {"message": f"A message can be at most {BODY_MAX} characters ({len(body)} now)."}
+            {
+                "message": _("A message can be at most %(limit)d characters (%(length)d now).")
+                % {"limit": BODY_MAX, "length": len(body)}
+            }
         )
     client_id = (client_id or "").strip()[:64] or None
     if client_id:
@@ -134,7 +138,7 @@ def _notify_mentions(message: Message, by: Any) -> None:
 def attachment_share(*, room: Room, by: Any, upload: UploadedFile, caption: str = "") -> Message:
     """Store an uploaded file under a random name and post it to the room."""
     if not can_read(by, room):
-        raise PermissionDenied("You are not in this room.")
+        raise PermissionDenied(_("You are not in this room."))
     checked = files.check(upload)
     stored = default_storage.save(
         f"chat/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{checked.extension}", upload

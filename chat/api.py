@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -117,7 +118,7 @@ class RoomViewSet(
         before = request.query_params.get("before")
         if before is not None:
             if not before.isdigit():
-                raise ValidationError({"before": ["A whole number."]})
+                raise ValidationError({"before": [_("A whole number.")]})
             rows, more = older(room.pk, int(before))
         else:
             state = room_state(room.pk)
@@ -135,6 +136,6 @@ class RoomViewSet(
         if request.method == "POST":
             upto = request.data.get("upto")
             if not isinstance(upto, int) or isinstance(upto, bool) or upto < 0:
-                raise ValidationError({"upto": ["A whole number, zero or more."]})
+                raise ValidationError({"upto": [_("A whole number, zero or more.")]})
             return Response({"upto": actions.read_upto(room=room, user=request.user, seq=upto)})
         return Response({"upto": read_position(room.pk, request.user.pk)})

@@ -22,6 +22,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from chat import actions
 from chat.live import ROOM, room_snapshot
@@ -69,7 +70,7 @@ class RoomConsumer(InboxMixin, LiveConsumer):
             .first()
         )
         if room is None or not can_read(user, room):
-            raise PermissionDenied("No such room.")
+            raise PermissionDenied(_("No such room."))
         self.room = room
         return viewer_for(user), [actions.room_topic(room.pk)]
 
@@ -82,7 +83,7 @@ class RoomConsumer(InboxMixin, LiveConsumer):
     async def send_message(self, inbound: Inbound) -> None:
         form = SendForm(inbound.values)
         if not form.is_valid():
-            await self.send_error("That message could not be read.")
+            await self.send_error(_("That message could not be read."))
             return
         reply = await database_sync_to_async(self._send)(
             form.cleaned_data["message"], form.cleaned_data["client_id"]
@@ -109,7 +110,7 @@ class RoomConsumer(InboxMixin, LiveConsumer):
     async def mark_read_upto(self, inbound: Inbound) -> None:
         form = ReadForm(inbound.values)
         if not form.is_valid():
-            await self.send_error("That message named no valid position.")
+            await self.send_error(_("That message named no valid position."))
             return
         await database_sync_to_async(actions.read_upto)(
             room=self.room, user=self.scope["user"], seq=form.cleaned_data["upto"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 # first bytes -> (content type, extension)
 SIGNATURES = [
@@ -34,9 +35,9 @@ def check(upload: UploadedFile) -> Checked:
     """Accept or refuse an upload by its size and content."""
     limit = settings.CHAT_MAX_UPLOAD_BYTES
     if upload.size is None or upload.size > limit:
-        raise Refused(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise Refused(_("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
     if upload.size == 0:
-        raise Refused("The file is empty.")
+        raise Refused(_("The file is empty."))
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
@@ -47,7 +48,7 @@ def check(upload: UploadedFile) -> Checked:
     if found is None:
         if _is_plain_text(upload):
             return Checked("text/plain", ".txt")
-        raise Refused("Only images (PNG, JPEG, GIF, WebP), PDF and plain text files can be shared.")
+        raise Refused(_("Only images (PNG, JPEG, GIF, WebP), PDF and plain text files can be shared."))
     content_type, extension = found
     if content_type.startswith("image/"):
         return _checked_image(upload, content_type, extension)
@@ -75,9 +76,9 @@ def _checked_image(upload: UploadedFile, content_type: str, extension: str) -> C
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise Refused("The image is damaged or not what its first bytes claim.") from None
+        raise Refused(_("The image is damaged or not what its first bytes claim.")) from None
     finally:
         upload.seek(0)
     if width * height > 50_000_000:
-        raise Refused("The image is too large in pixels.")
+        raise Refused(_("The image is too large in pixels."))
     return Checked(content_type, extension, width, height)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from chat.models import Message, ReadPosition, Room
 from chat.permissions import can_read
@@ -33,7 +34,7 @@ def room_get_for_user(user: Any, **lookup: Any) -> Room:
     """The room, or 404 (also when it exists but ``user`` may not read it)."""
     room = Room.objects.filter(**lookup).select_related("board").first()
     if room is None or not can_read(user, room):
-        raise Http404("No such room.")
+        raise Http404(_("No such room."))
     return room
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import actions, files
@@ -75,7 +76,7 @@ def room_messages(request: HttpRequest, room_id: int) -> HttpResponse:
     room = room_get_for_user(request.user, pk=room_id)
     before = request.GET.get("before", "")
     if not before.isdigit():
-        raise Http404("Bad page.")
+        raise Http404(_("Bad page."))
     messages, more = older(room.pk, int(before))
     context = {
         "room_id": room.pk,
@@ -121,7 +122,7 @@ def room_invite(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             actions.room_invite(room=room, by=request.user, user=form.cleaned_data["user"])
         except PermissionDenied:
-            raise PermissionDenied("Only members of a private room can invite to it.") from None
+            raise PermissionDenied(_("Only members of a private room can invite to it.")) from None
         except ValidationError as exc:
             form.add_error("user", exc.messages)
         else:
@@ -136,7 +137,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     missing one). Never rendered by the browser as a page: images inline, the rest downloaded."""
     found = Attachment.objects.filter(pk=pk).select_related("room", "room__board").first()
     if found is None or not can_read(request.user, found.room):
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     inline = found.is_image and "download" not in request.GET
     response = FileResponse(
         found.file.open("rb"), as_attachment=not inline, filename=found.name, content_type=found.content_type

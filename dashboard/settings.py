@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tasks",
     "notifications",
     "chat",
+    "people",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.language.RememberedLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -266,8 +268,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalisation -------------------------------------------------------------------
+# The whole interface in English and Uzbek (Latin script); every live push is rendered in its
+# recipient's language (people/language.py, live/hub.py).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("uz", "Oʻzbekcha")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the choice is remembered, not forgotten with the browser session
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -9,6 +9,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from people.language import set_language
+
 # Swagger UI and Redoc style themselves inline and Redoc searches in a worker; their scripts
 # still come from this site only (the split view serves Swagger's set-up script as a file).
 docs_csp = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"], "worker-src": ["blob:"]})
@@ -21,6 +23,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    path("language/", set_language, name="set-language"),
     path("", include("tasks.urls")),
     path("live/", include("live.urls")),
     path("notifications/", include("notifications.urls")),

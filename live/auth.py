@@ -1,5 +1,9 @@
 """Session authentication for WebSocket handshakes, with Django's own ``auth.get_user()``.
 
+It also puts the page's language in ``scope["language"]``, found as Django's
+``LocaleMiddleware`` finds it for a request (the language cookie, then Accept-Language), so
+a socket speaks the language of the page that opened it.
+
 It does what channels' ``AuthMiddlewareStack`` does for a socket (read the session cookie,
 load the session, resolve and verify the user, secret-key fallbacks included) but keeps
 nothing alive afterwards except ``scope["user"]`` and ``scope["session_key"]``. The stack
@@ -18,7 +22,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib import auth
+from django.http import HttpRequest
 from django.http.cookie import parse_cookie
+from django.utils import translation
 
 
 def user_for_session(session_key: str | None) -> Any:
@@ -28,12 +34,26 @@ def user_for_session(session_key: str | None) -> Any:
     return auth.get_user(request)  # type: ignore[arg-type]
 
 
+def language_for(cookies: dict[str, str], accept_language: str) -> str:
+    """The language Django would pick for a request with these cookies and Accept-Language."""
+    request = HttpRequest()
+    request.COOKIES = cookies
+    request.META["HTTP_ACCEPT_LANGUAGE"] = accept_language
+    return translation.get_language_from_request(request)
+
+
 class SessionAuthMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        cookie = b"; ".join(value for name, value in scope.get("headers", ()) if name == b"cookie")
-        session_key = parse_cookie(cookie.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+        headers = scope.get("headers", ())
+        cookie = b"; ".join(value for name, value in headers if name == b"cookie")
+        cookies = parse_cookie(cookie.decode("latin-1"))
+        accept = b",".join(value for name, value in headers if name == b"accept-language").decode("latin-1")
+        session_key = cookies.get(settings.SESSION_COOKIE_NAME)
         user = await database_sync_to_async(user_for_session)(session_key)
-        return await self.app(dict(scope, user=user, session_key=session_key), receive, send)
+        language = language_for(cookies, accept)
+        return await self.app(
+            dict(scope, user=user, session_key=session_key, language=language), receive, send
+        )

@@ -38,6 +38,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from live import protocol, sessions, stats
 from live.hub import Hub
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
 STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, close 1013
 STRIKES_BEFORE_CLOSE = 20  # rate-limited frames before a flooding socket is closed with 4429
+HTMX_RETRIES = frozenset({1006, 1011, 1012, 1013})  # close codes after which htmx 2 reconnects
 
 
 class TokenBucket:
@@ -149,10 +151,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.refuse(CloseCode.UNAUTHENTICATED, "signed_out")
             return
         try:
-            self.viewer, topics = await database_sync_to_async(self.authorize)(user)
+            viewer, topics = await database_sync_to_async(self.authorize)(user)
         except (PermissionDenied, ObjectDoesNotExist, Http404):
             await self.refuse(CloseCode.FORBIDDEN, "forbidden")
             return
+        self.viewer = viewer.speaking(self.scope.get("language") or settings.LANGUAGE_CODE)
         self.presence_topics = self.presence_for(topics)
         topics = [*topics, *self.personal_topics(self.viewer)]
         self.hub = await Hub.current()
@@ -187,10 +190,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Accept, say why in the connection indicator, and close with a code htmx won't retry.
         (Refusing the handshake instead would look like a network error, retried forever.)"""
         await self.accept()
-        language = translation.get_language() or settings.LANGUAGE_CODE
+        language = self.scope.get("language") or settings.LANGUAGE_CODE
         await self.send(text_data=await database_sync_to_async(render_status)(language, state))
         await self.close(code=code)
         stats.counters[f"refused_{int(code)}"] += 1
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Close with ``code``, sent as a plain int: daphne (autobahn) raises for an IntEnum
+        such as CloseCode, even 4401. daphne also sends only 1000 and 3000-4999 and raises for
+        the standard codes (1009, 1011, 1012, 1013; uvicorn sends them): one htmx does not
+        retry then becomes 1000, which htmx does not retry either; for one it retries the
+        error reaches the caller, as nothing daphne may send makes htmx reconnect."""
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = int(code)
+        try:
+            await super().close(code=code, reason=reason)
+        except Exception:
+            refused = isinstance(code, int) and code != 1000 and not 3000 <= code <= 4999
+            if not refused or code in HTMX_RETRIES:
+                raise
+            await super().close(code=1000)
 
     async def disconnect(self, code: int) -> None:
         if self.hub is not None:
@@ -295,12 +314,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
         user = get_user_model().objects.filter(pk=self.scope["user"].pk, is_active=True).first()
         if user is None:
-            raise PermissionDenied("Your account is not active.")
+            raise PermissionDenied(_("Your account is not active."))
         return user
 
     # --- inbound frames -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        with translation.override(self.viewer_language()):  # answers and errors in the page's language
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
         try:
             inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
         except FrameTooBig:
@@ -319,14 +342,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if self._strikes >= STRIKES_BEFORE_CLOSE:
                 await self.close(code=CloseCode.TOO_MANY)
             else:
-                await self.send_error("Too many messages; slow down.")
+                await self.send_error(_("Too many messages; slow down."))
             return
         if self.hub is not None and self.presence_topics:
             await self.hub.touch(self)
         handler = self.actions.get(inbound.action)
         if handler is None:
             stats.counters["frames_rejected"] += 1
-            await self.send_error(f"Unknown action {inbound.action[:40]!r}.")
+            await self.send_error(_("Unknown action %(action)r.") % {"action": inbound.action[:40]})
             return
         await getattr(self, handler)(inbound)
 

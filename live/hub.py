@@ -25,6 +25,7 @@ import logging
 import random
 import time
 import weakref
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from live import ops, presence, registry, sessions, stats
 from live.publish import EVENT_TYPE, group_name
@@ -206,6 +208,10 @@ class Hub:
 
     async def _listen(self) -> None:
         while True:
+            if self._layer_down:
+                # Recover as soon as the layer answers, not when an event next arrives: a Redis
+                # that restarted empty has forgotten our groups, so none would.
+                await self._recover()
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
@@ -217,8 +223,6 @@ class Hub:
                 stats.counters["layer_errors"] += 1
                 await asyncio.sleep(1)
                 continue
-            if self._layer_down:
-                await self._recover()
             if message.get("type") != EVENT_TYPE:
                 continue
             try:
@@ -230,6 +234,11 @@ class Hub:
     async def _recover(self) -> None:
         """The layer is back: re-join every group and re-sync every socket (events were lost)."""
         try:
+            # Pooled connections from before the outage are dead, and redis-py does not retry:
+            # each would fail once more, losing the publish that drew it. Start afresh.
+            close_pools = getattr(self.layer, "close_pools", None)
+            if close_pools is not None:
+                await close_pools()
             await self._refresh_groups()
         except Exception:
             return
@@ -268,14 +277,22 @@ class Hub:
             await self.check_sessions(self.local_sockets(topic))
             return
         renderer = registry.renderer_for(message["kind"])
-        frames = await database_sync_to_async(_render_counting_queries)(renderer, message, frozenset(pages))
+        # languages are audiences: one render per language present, not per socket
+        languages = {sock.viewer.language for members in pages.values() for sock in members}
+        frames = {
+            language: await database_sync_to_async(_render_counting_queries)(
+                renderer, message, frozenset(pages), language
+            )
+            for language in languages
+        }
         seq = message.get("seq")
         sent = 0
         for page, members in list(pages.items()):
-            frame = frames.get(page)
-            if frame is None:
-                continue
+            page_frames = {language: frames[language].get(page) for language in languages}
             for sock in tuple(members):
+                frame = page_frames.get(sock.viewer.language)
+                if frame is None:
+                    continue
                 text = frame if isinstance(frame, str) else frame.pick(sock.viewer)
                 if text:
                     sock.deliver(topic, seq, text)
@@ -323,7 +340,7 @@ class Hub:
             for topic in sock.presence_topics:
                 await self.presence.enter(topic, self._entry(sock), sock.viewer.user_id)
                 self._to_announce.add(topic)
-                self._send_current_ephemera(sock, topic)
+                await self._send_current_ephemera(sock, topic)
         except Exception:
             logger.warning("could not record arriving on %s", sock.presence_topics, exc_info=True)
 
@@ -360,6 +377,8 @@ class Hub:
         if states == self._presence_states.get(topic):
             return
         self._presence_states[topic] = states
+        for key in [key for key in self._presence_frames if key[0] == topic]:
+            del self._presence_frames[key]  # frames of the old list, in every language
         # only pages that show this list get it (the home page follows a board without one)
         watchers = [sock for sock in self.local_sockets(topic) if topic in sock.presence_topics]
         for language in {sock.viewer.language for sock in watchers}:
@@ -399,9 +418,15 @@ class Hub:
                     self.typing.frame_for(topic, sock.viewer.user_id, sock.viewer.language, frames),
                 )
 
-    def _send_current_ephemera(self, sock: LiveConsumer, topic: str) -> None:
-        """A newcomer gets the current "who is here" and "who is typing" (after its snapshot)."""
-        frame = self._presence_frames.get((topic, sock.viewer.language))
+    async def _send_current_ephemera(self, sock: LiveConsumer, topic: str) -> None:
+        """A newcomer gets the current "who is here" and "who is typing" (after its snapshot),
+        rendered now if it is the first here in its language."""
+        key = (topic, sock.viewer.language)
+        if key not in self._presence_frames and topic in self._presence_states:
+            self._presence_frames[key] = await database_sync_to_async(presence.render_states)(
+                topic, self._presence_states[topic], sock.viewer.language
+            )
+        frame = self._presence_frames.get(key)
         if frame is not None and topic in sock.presence_topics:
             sock.deliver(None, None, frame)
         if sock.shows_typing and self.typing.typers.get(topic):
@@ -502,8 +527,16 @@ class Hub:
         now = time.monotonic()
         for sock in self.local_sockets():
             if now >= sock.rotate_at:
+                sock.rotate_at = float("inf")  # once
+                try:
+                    await sock.close(code=1012)
+                except Exception:
+                    # daphne cannot send 1012 (see LiveConsumer.close): the socket stays, and
+                    # scripts/serve.sh turns daphne's own age limit off. Housekeeping goes on.
+                    stats.counters["not_rotated"] += 1
+                    logger.debug("could not rotate a socket", exc_info=True)
+                    continue
                 stats.counters["rotated"] += 1
-                await sock.close(code=1012)
 
     @staticmethod
     def rotation_deadline() -> float:
@@ -513,7 +546,7 @@ class Hub:
 
 
 def _render_counting_queries(
-    renderer: registry.Renderer, message: dict[str, Any], pages: frozenset[str]
+    renderer: registry.Renderer, message: dict[str, Any], pages: frozenset[str], language: str
 ) -> dict[str, str | registry.Variants]:
     queries = 0
 
@@ -522,7 +555,11 @@ def _render_counting_queries(
         queries += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
+    renders_before = stats.counters["renders"]
+    with connection.execute_wrapper(count), translation.override(language):
         frames = renderer(message, pages)
     stats.counters["queries"] += queries
+    cost = stats.event_costs.setdefault(message.get("kind", ""), Counter())
+    cost["renders"] += stats.counters["renders"] - renders_before  # renders run on this one thread
+    cost["queries"] += queries
     return frames

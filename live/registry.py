@@ -39,6 +39,18 @@ class Viewer:
     def manages(self, board_id: int) -> bool:
         return self.is_superuser or board_id in self.managed_boards
 
+    def speaking(self, language: str) -> Viewer:
+        """The same viewer in ``language`` (languages are audiences, like roles)."""
+        if language == self.language:
+            return self
+        return Viewer.shared(
+            user_id=self.user_id,
+            is_superuser=self.is_superuser,
+            member_of=self.member_of,
+            managed_boards=self.managed_boards,
+            language=language,
+        )
+
     @classmethod
     def shared(cls, **fields: Any) -> Viewer:
         """An equal Viewer if one is alive already (a user's tabs share one), else a new one."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections import Counter, deque
 
 counters: Counter[str] = Counter()
+# What rendering events of each kind cost: kind -> Counter(renders=..., queries=...), summed
+# over languages (one render per language present per event).
+event_costs: dict[str, Counter[str]] = {}
 # Recent fan-out times in milliseconds (event received by the hub -> last local socket written).
 fanout_ms: deque[float] = deque(maxlen=500)
 
@@ -20,4 +23,5 @@ def snapshot() -> dict[str, object]:
 
 def reset() -> None:
     counters.clear()
+    event_costs.clear()
     fanout_ms.clear()

@@ -19,6 +19,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django import forms
+from django.utils.translation import gettext as _
 
 from live.consumers import LiveConsumer
 from live.fragments import oob_delete, oob_into
@@ -54,7 +55,7 @@ class InboxMixin:
     async def mark_read(self, inbound: Inbound) -> None:
         form = NotificationRef(inbound.values)
         if not form.is_valid():
-            await self.send_error("That message named no valid notification.")  # type: ignore[attr-defined]
+            await self.send_error(_("That message named no valid notification."))  # type: ignore[attr-defined]
             return
         try:
             await database_sync_to_async(actions.mark_read)(
@@ -62,7 +63,7 @@ class InboxMixin:
                 notification_id=form.cleaned_data["notification_id"],  # type: ignore[attr-defined]
             )
         except Notification.DoesNotExist:
-            await self.send_error("No such notification.")  # type: ignore[attr-defined]
+            await self.send_error(_("No such notification."))  # type: ignore[attr-defined]
 
     async def mark_all_read(self, inbound: Inbound) -> None:
         await database_sync_to_async(actions.mark_all_read)(user=self.scope["user"])  # type: ignore[attr-defined]
@@ -70,7 +71,7 @@ class InboxMixin:
     async def get_notifications(self, inbound: Inbound) -> None:
         form = PageRef(inbound.values)
         if not form.is_valid():
-            await self.send_error("That message named no valid page.")  # type: ignore[attr-defined]
+            await self.send_error(_("That message named no valid page."))  # type: ignore[attr-defined]
             return
         html = await database_sync_to_async(self._page)(form.cleaned_data["before"])
         await self.send(text_data=html)  # type: ignore[attr-defined]

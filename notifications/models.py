@@ -68,6 +68,9 @@ class Notification(models.Model):
     verb = models.CharField(
         max_length=10, blank=True, help_text="For board events: what happened to the task."
     )
+    count = models.PositiveIntegerField(
+        default=0, help_text="How many things it is about (a reminder's tasks)."
+    )
     text = models.CharField(
         max_length=300, help_text="What it is about: a task's title, a message's first words."
     )

@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
 
 from notifications.actions import notify
 from notifications.models import Kind
@@ -27,20 +26,16 @@ def send_due_today_reminders(today: datetime.date | None = None) -> int:
             owed[owner].append(task)
     sent = 0
     for user_id, tasks in owed.items():
+        # stored as data and worded by the template, in each reader's language
         titles = ", ".join(f"‘{task.title}’" for task in tasks[:5]) + (" …" if len(tasks) > 5 else "")
-        text = ngettext(
-            "%(n)d task due today: %(titles)s", "%(n)d tasks due today: %(titles)s", len(tasks)
-        ) % {
-            "n": len(tasks),
-            "titles": titles,
-        }
         boards = {task.board for task in tasks}
         link = boards.pop().get_absolute_url() if len(boards) == 1 else reverse("home")
         sent += len(
             notify(
                 recipients=[user_id],
                 kind=Kind.DUE_TODAY,
-                text=text,
+                text=titles,
+                count=len(tasks),
                 link=link,
                 dedupe_key=f"due-{today.isoformat()}",
             )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import actions
@@ -26,7 +27,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The full list (a page), or the next page of the panel ("load more", htmx)."""
     before = request.GET.get("before")
     if before is not None and not before.isdigit():
-        raise Http404("Bad page.")
+        raise Http404(_("Bad page."))
     rows = latest(request.user.pk, before=int(before) if before else None)
     page = {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None}
     if request.htmx:
@@ -40,7 +41,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
-        raise Http404("No such notification.") from None
+        raise Http404(_("No such notification.")) from None
     return _panel(request) if request.htmx else redirect("notifications")
 
 
@@ -58,6 +59,6 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         notification = actions.mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
-        raise Http404("No such notification.") from None
+        raise Http404(_("No such notification.")) from None
     safe = url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()})
     return redirect(notification.link if notification.link and safe else "notifications")

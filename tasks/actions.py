@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tasks.actor import acting_as
 from tasks.models import Board, Role, Task
@@ -24,13 +25,13 @@ from tasks.selectors import assignable_users
 def _require_member(board: Board, user: Any) -> str:
     role = board_role(user, board)
     if role is None:
-        raise PermissionDenied("You are not a member of this board.")
+        raise PermissionDenied(_("You are not a member of this board."))
     return role
 
 
 def _check_assignee(board: Board, assignee: Any) -> None:
     if assignee is not None and not assignable_users(board).filter(pk=assignee.pk).exists():
-        raise ValidationError({"assignee": "This person cannot see the board."})
+        raise ValidationError({"assignee": _("This person cannot see the board.")})
 
 
 def task_create(
@@ -68,7 +69,7 @@ def task_update(*, task: Task, by: Any, **changes: Any) -> Task:
     _require_member(task.board, by)
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} here.")
+        raise ValidationError(_("Cannot change %(fields)s here.") % {"fields": ", ".join(sorted(unknown))})
     if "assignee" in changes:
         _check_assignee(task.board, changes["assignee"])
     for name, value in changes.items():
@@ -104,6 +105,6 @@ def task_delete(*, task: Task, by: Any) -> None:
     """Delete a task (its creator or a board manager); it disappears from every open board."""
     role = _require_member(task.board, by)
     if not may_delete(user_id=by.pk, manages_board=role == Role.MANAGER, task=task):
-        raise PermissionDenied("Only the task's creator or a board manager can delete it.")
+        raise PermissionDenied(_("Only the task's creator or a board manager can delete it."))
     with acting_as(by), transaction.atomic():
         task.delete()

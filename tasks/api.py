@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -48,7 +49,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def validate_board(self, board: Board) -> Board:
         if self.instance is not None and board != self.instance.board:
-            raise ValidationError("A task cannot move to another board through the API.")
+            raise ValidationError(_("A task cannot move to another board through the API."))
         return board
 
 
@@ -85,7 +86,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         board = data.pop("board", None) or default_board()
         if board is None:
-            raise ValidationError({"board": ["There is no default board; name one."]})
+            raise ValidationError({"board": [_("There is no default board; name one.")]})
         completed = data.pop("completed", False)
         try:
             task = actions.task_create(board=board, by=self.request.user, **data)

@@ -22,6 +22,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
@@ -47,7 +48,7 @@ class BoardConsumer(InboxMixin, LiveConsumer):
         board = board_by_pk(self.scope["url_route"]["kwargs"]["board_id"])
         viewer = viewer_for(user)
         if board is None or viewer_role(viewer, board) is None:
-            raise Http404("No such board.")
+            raise Http404(_("No such board."))
         self.board_id = board.pk
         return viewer, [broadcasts.board_topic(board.pk)]
 
@@ -91,12 +92,12 @@ class BoardConsumer(InboxMixin, LiveConsumer):
     async def _on_task(self, inbound: Inbound, action: Callable[..., Any]) -> None:
         form = TaskRefForm(inbound.values)
         if not form.is_valid():
-            await self.send_error("That message named no valid task.")
+            await self.send_error(_("That message named no valid task."))
             return
         try:
             await database_sync_to_async(self._run)(action, form.cleaned_data["task"])
         except Http404:
-            await self.send_error("No such task.")
+            await self.send_error(_("No such task."))
         except PermissionDenied as exc:
             await self.send_error(str(exc))
 

@@ -39,6 +39,7 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_users(board)
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["assignee"].empty_label = _("Nobody")
 
 
 class TaskRefForm(forms.Form):

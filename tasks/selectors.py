@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from live.cache import PreparedQuery
 from live.registry import Viewer
@@ -49,7 +50,7 @@ def board_get_for_user(user: Any, **lookup: Any) -> Board:
     """The board, or 404 (also when it exists but ``user`` may not see it: no leaking ids)."""
     board = Board.objects.filter(**lookup).first()
     if board is None or board_role(user, board) is None:
-        raise Http404("No such board.")
+        raise Http404(_("No such board."))
     return board
 
 
@@ -57,7 +58,7 @@ def task_get_for_user(user: Any, pk: Any) -> Task:
     """The task, or 404 when it does not exist or is on a board ``user`` may not see."""
     task = Task.objects.filter(pk=pk, board__in=boards_visible_to(user)).select_related("board").first()
     if task is None:
-        raise Http404("No such task.")
+        raise Http404(_("No such task."))
     return task
 
 
@@ -66,14 +67,14 @@ def default_board() -> Board | None:
 
 
 def viewer_for(user: Any) -> Viewer:
-    """What a socket's renders depend on: the user's boards and roles, in one query."""
+    """What a socket's renders depend on: the user's boards and roles, in one query (the
+    socket then sets the language of the page that opened it)."""
     roles = dict(_ROLES.rows(user.pk))
     return Viewer.shared(
         user_id=user.pk,
         is_superuser=user.is_superuser,
         member_of=frozenset(roles),
         managed_boards=frozenset(board for board, role in roles.items() if role == Role.MANAGER),
-        language=getattr(user, "language", "") or "en",
     )
 
 
@@ -122,7 +123,7 @@ def board_state(board_id: int, *, attempts: int = 3) -> BoardState:
     them they disagree and we read again. The number then tells the hub which live events
     this state already includes.
     """
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         counts = board_counts(board_id)
         open_tasks = list(_task_rows(board_id).filter(completed=False))
         done_tasks = list(_task_rows(board_id).filter(completed=True)[:DONE_LIMIT])

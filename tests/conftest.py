@@ -163,3 +163,16 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await communicator.disconnect()
     await Hub.stop_current()
+
+
+async def presence_settled(topic: str, user_ids: set[int], timeout: float = 5) -> None:
+    """Wait until this process's hub shows ``user_ids`` here on ``topic`` with nothing left to
+    announce: tests that count renders per event start after "who is here" has settled."""
+    hub = await Hub.current()
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        shown = set(hub._presence_states.get(topic, {}))
+        if user_ids <= shown and not hub._to_announce and not hub._to_show:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"presence on {topic} did not settle on {user_ids}")

@@ -16,6 +16,7 @@ from live.protocol import CloseCode
 from live.publish import EVENT_TYPE, group_name
 from tasks import actions
 from tasks.models import Task
+from tests.conftest import presence_settled
 from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,11 +36,13 @@ async def cost_of_one_event(
     connect: Any, board: Any, author: Any, viewers: list[Any], title: str
 ) -> tuple[int, int]:
     sockets = await open_boards(connect, board, viewers)
+    await presence_settled(f"board.{board.pk}", {viewer.pk for viewer in viewers})
     stats.reset()
     await db(actions.task_create)(board=board, by=author, title=title)
     for socket in sockets:
         assert title in await next_frame(socket, 5)
-    counted = (stats.counters["renders"], stats.counters["queries"])
+    cost = stats.event_costs["task.changed"]
+    counted = (cost["renders"], cost["queries"])
     for socket in sockets:
         await socket.disconnect()
     return counted

@@ -151,7 +151,7 @@ async def render_cost_of_one_notification(connect: Any, user: Any, actor: Any, t
         assert text in await next_frame(socket, 3)
     for socket in sockets:
         await socket.disconnect()
-    return stats.counters["renders"]
+    return stats.event_costs["inbox.changed"]["renders"]
 
 
 async def test_three_tabs_cost_one_render_of_the_badge_like_one_tab(

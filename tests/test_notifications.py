@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from notifications import actions as notes
+from notifications.live import item
 from notifications.models import Inbox, Kind, Notification
 from notifications.reminders import send_due_today_reminders
 from tasks import actions
@@ -153,8 +155,11 @@ def test_reminder_once_per_person_per_day_even_when_run_twice(team: Board, alice
     assert send_due_today_reminders() == 2
     assert send_due_today_reminders() == 0
 
-    assert received(alice) == [(Kind.DUE_TODAY, "", "1 task due today: ‘Mine today’")]
-    assert received(bob) == [(Kind.DUE_TODAY, "", "1 task due today: ‘Bob's today’")]
+    assert received(alice) == [(Kind.DUE_TODAY, "", "‘Mine today’")]
+    assert received(bob) == [(Kind.DUE_TODAY, "", "‘Bob's today’")]
+    # worded when shown, in the reader's language
+    reminder = Notification.objects.get(recipient=alice)
+    assert "1 task due today: ‘Mine today’" in html.unescape(str(item(reminder)))
 
 
 def test_celery_task_runs_eagerly_by_default(team: Board, alice: Any) -> None:
