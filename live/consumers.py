@@ -178,7 +178,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.hub is None:
             return
         await self.disconnect(CloseCode.UNAUTHENTICATED)
-        text = await database_sync_to_async(render_status)(self.viewer.language, "signed_out")
+        text = await database_sync_to_async(render_status)(self.viewer.language, "signed_out", announce=True)
         try:
             await self.send(text_data=text)
             await self.close(code=CloseCode.UNAUTHENTICATED)
@@ -191,7 +191,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         (Refusing the handshake instead would look like a network error, retried forever.)"""
         await self.accept()
         language = self.scope.get("language") or settings.LANGUAGE_CODE
-        await self.send(text_data=await database_sync_to_async(render_status)(language, state))
+        await self.send(text_data=await database_sync_to_async(render_status)(language, state, announce=True))
         await self.close(code=code)
         stats.counters[f"refused_{int(code)}"] += 1
 
@@ -250,7 +250,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         with translation.override(self.viewer.language):
             html, seqs = self.render_snapshot()
             personal, personal_seqs = self.render_personal()
-            return render_status(self.viewer.language) + html + personal, {**seqs, **personal_seqs}
+            status = render_status(self.viewer.language, announce=True)
+            return status + html + personal, {**seqs, **personal_seqs}
 
     async def resync(self) -> None:
         """Called by the hub when this page may have missed events."""

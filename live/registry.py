@@ -97,12 +97,16 @@ def render(template: str, context: dict[str, Any], *, language: str | None = Non
         return render_to_string(template, context)
 
 
-_statuses: dict[tuple[str, str], str] = {}
+_statuses: dict[tuple[str, str, bool], str] = {}
 
 
-def render_status(language: str, state: str = "live") -> str:
-    """The connection indicator as an OOB fragment (the same for everyone: rendered once)."""
-    key = (language, state)
+def render_status(language: str, state: str = "live", *, announce: bool = False) -> str:
+    """The connection indicator as an OOB fragment (the same for everyone: rendered once);
+    with ``announce``, also what screen readers say about it (not on heartbeats)."""
+    key = (language, state, announce)
     if key not in _statuses:
-        _statuses[key] = render("live/status.html", {"state": state, "oob": True}, language=language)
+        html = render("live/status.html", {"state": state, "oob": True}, language=language)
+        if announce:
+            html += render("live/announce.html", {"state": state}, language=language)
+        _statuses[key] = html
     return _statuses[key]

@@ -20,9 +20,10 @@ from live.hub import hub_census, local_reports
 @require_GET
 @never_cache
 def status(request: HttpRequest) -> HttpResponse:
-    """The connection indicator, asked for by htmx when a page's socket closes."""
+    """The connection indicator, asked for by htmx when a page's socket closes (and what
+    screen readers say about it)."""
     state = "reconnecting" if request.user.is_authenticated else "signed_out"
-    return render(request, "live/status.html", {"state": state})
+    return render(request, "live/status_response.html", {"state": state})
 
 
 class StatsView(APIView):

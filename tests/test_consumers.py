@@ -175,6 +175,7 @@ async def test_home_and_activity_sockets_get_summaries_and_the_feed(
     ticker = await connect("/ws/notifications/", mallory)
     assert set(by_id(await next_frame(ticker, 3))) == {
         "live-status",
+        "live-announce",
         "activity-feed",
         "notif-badge",
         "notif-list",

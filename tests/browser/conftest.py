@@ -44,15 +44,24 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def open_as(
-    browser: Any, server: Server, user: Any, path: str, *, width: int = 1440, height: int = 900
+    browser: Any,
+    server: Server,
+    user: Any,
+    path: str,
+    *,
+    width: int = 1440,
+    height: int = 900,
+    language: str | None = None,
 ) -> Any:
-    """A new browser context logged in as ``user`` (session cookie), on ``path``."""
+    """A new browser context logged in as ``user`` (session cookie, and the language cookie
+    when ``language`` is given), on ``path``."""
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
-    )
+    cookies = [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
+    if language:
+        cookies.append({"name": "django_language", "value": language, "url": server.url})
+    context.add_cookies(cookies)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
