@@ -7,4 +7,4 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
-        from chat import live, signals  # noqa: F401  (register the renderers and receivers)
+        from chat import live, regions, signals  # noqa: F401  (renderers, regions, receivers)

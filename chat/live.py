@@ -3,7 +3,7 @@
 | DOM id                  | what                              | refreshed by                        |
 |-------------------------|-----------------------------------|-------------------------------------|
 | ``room-<id>-messages``  | the latest messages, oldest first | snapshot; ``message.created`` appends |
-| ``room-<id>-seen``      | "seen by" under the newest        | snapshot, new messages, read receipts |
+| ``room-<id>-seen``      | "seen by" (a declared region: chat/regions.py) | snapshot, new messages, read receipts |
 | ``room-<id>-read``      | an invisible marker: when it scrolls into view, the page reports it has read up to there | snapshot, new messages |
 | ``presence-room-<id>``  | who is here (live/presence.py)    | the hub, when it changes            |
 | ``typing-room-<id>``    | who is typing (live/typing.py)    | the hub                             |
@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 
 from chat.actions import MENTION, room_topic
 from chat.models import Message
-from chat.selectors import RoomState, room_state, seen_by
+from chat.selectors import RoomState, room_state
 from live.cache import LRU
 from live.fragments import oob_into
 from live.registry import render, renders
@@ -53,13 +53,6 @@ def message_item(message: Message) -> SafeString:
     )
 
 
-def seen(room_id: int, *, oob: bool = True) -> SafeString:
-    latest, readers = seen_by(room_id)
-    return render(
-        "chat/partials/seen.html", {"room_id": room_id, "latest": latest, "readers": readers, "oob": oob}
-    )
-
-
 def read_marker(room_id: int, seq: int, *, oob: bool = True) -> SafeString:
     return render("chat/partials/read_marker.html", {"room_id": room_id, "seq": seq, "oob": oob})
 
@@ -72,7 +65,6 @@ def room_regions(room_id: int, state: RoomState, *, oob: bool) -> dict[str, Safe
             "chat/partials/messages.html",
             {"room_id": room_id, "items": items, "before": first if state.more else None, "oob": oob},
         ),
-        "seen": seen(room_id, oob=oob),
         "marker": read_marker(room_id, state.seq, oob=oob),
     }
 
@@ -88,14 +80,7 @@ def message_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str
     if message is None:
         return {}
     room_id = event["room"]
-    frame = (
-        oob_into(messages_id(room_id), "beforeend", message_item(message))
-        + seen(room_id)
-        + read_marker(room_id, message.seq)
+    frame = oob_into(messages_id(room_id), "beforeend", message_item(message)) + read_marker(
+        room_id, message.seq
     )
-    return dict.fromkeys(pages & {ROOM}, frame)
-
-
-@renders("receipts.changed")
-def receipts_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str]:
-    return dict.fromkeys(pages & {ROOM}, seen(event["room"]))
+    return dict.fromkeys(pages & {ROOM}, frame)  # "seen by" follows: a declared region

@@ -556,7 +556,7 @@ def _render_counting_queries(
         return execute(sql, params, many, context)
 
     renders_before = stats.counters["renders"]
-    with connection.execute_wrapper(count), translation.override(language):
+    with connection.execute_wrapper(count), translation.override(language), registry.render_pass():
         frames = renderer(message, pages)
     stats.counters["queries"] += queries
     cost = stats.event_costs.setdefault(message.get("kind", ""), Counter())

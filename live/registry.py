@@ -10,20 +10,23 @@ A frame is the text of one WebSocket message: top-level elements with ids and ex
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from live import stats
 
+T = TypeVar("T")
 RESET = "topic.reset"  # an event kind that means "re-send every page on this topic a snapshot"
 
 Renderer = Callable[[dict[str, Any], frozenset[str]], dict[str, "str | Variants"]]
-_renderers: dict[str, Renderer] = {}
+_renderers: dict[str, list[Renderer]] = {}
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)
@@ -73,19 +76,81 @@ class Variants:
 
 
 def renders(*kinds: str) -> Callable[[Renderer], Renderer]:
+    """Register the decorated function as a renderer of events of ``kinds``."""
+
     def register(func: Renderer) -> Renderer:
-        for kind in kinds:
-            _renderers[kind] = func
+        add_renderer(kinds, func)
         return func
 
     return register
 
 
+def add_renderer(kinds: tuple[str, ...] | list[str], func: Renderer) -> None:
+    """Several renderers may share a kind (an app's own, declared regions): each adds its
+    frames to the pages it renders for."""
+    for kind in kinds:
+        _renderers.setdefault(kind, []).append(func)
+
+
+def remove_renderer(func: Renderer) -> None:
+    for funcs in _renderers.values():
+        while func in funcs:
+            funcs.remove(func)
+
+
+@dataclass(slots=True)
+class Parts:
+    """Frames of several renderers for one page, joined per viewer."""
+
+    parts: list[str | Variants]
+
+    def pick(self, viewer: Viewer) -> str:
+        return "".join(part if isinstance(part, str) else part.pick(viewer) or "" for part in self.parts)
+
+
 def renderer_for(kind: str) -> Renderer:
+    """One renderer for ``kind``: the only one, or all of them joined page by page."""
     try:
-        return _renderers[kind]
+        found = _renderers[kind]
     except KeyError:
         raise LookupError(f"no live renderer registered for event kind {kind!r}") from None
+    if len(found) == 1:
+        return found[0]
+
+    def joined(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants | Parts]:
+        frames: dict[str, list[str | Variants]] = {}
+        for func in found:
+            for page, frame in func(event, pages).items():
+                frames.setdefault(page, []).append(frame)
+        return {
+            page: "".join(parts) if all(isinstance(p, str) for p in parts) else Parts(parts)  # type: ignore[arg-type]
+            for page, parts in frames.items()
+        }
+
+    return joined  # type: ignore[return-value]
+
+
+_pass = threading.local()
+
+
+@contextmanager
+def render_pass() -> Iterator[None]:
+    """Renders of one event (or one snapshot): what :func:`once` reads is shared inside it."""
+    _pass.memo = {}
+    try:
+        yield
+    finally:
+        _pass.memo = None
+
+
+def once(key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``, done once per render pass (two counters of one board: one count query)."""
+    memo = getattr(_pass, "memo", None)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def render(template: str, context: dict[str, Any], *, language: str | None = None) -> str:

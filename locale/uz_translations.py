@@ -190,6 +190,9 @@ UZ: dict[str, str | list[str]] = {
     "Added “%(title)s”.": "“%(title)s” qoʻshildi.",
     "optional": "ixtiyoriy",
     "Add task": "Vazifa qoʻshish",
+    "Due this week": "Shu hafta muddati tugaydi",
+    "Nothing due this week.": "Shu hafta muddati tugaydigan vazifa yoʻq.",
+    "today": "bugun",
 }
 
 HERE = Path(__file__).resolve().parent

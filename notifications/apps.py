@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from notifications import live, receivers  # noqa: F401  (register the renderer and receivers)
+        from notifications import receivers, regions  # noqa: F401  (the receivers and the bell's regions)

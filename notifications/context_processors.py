@@ -4,8 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from notifications.live import regions
-from notifications.selectors import inbox_state
+from notifications.regions import bell
 
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
@@ -13,4 +12,4 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"inbox": regions(inbox_state(user.pk), oob=False)}
+    return {"inbox": bell(user.pk, oob=False)}

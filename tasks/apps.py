@@ -7,4 +7,4 @@ class TasksConfig(AppConfig):
     name = "tasks"
 
     def ready(self) -> None:
-        from tasks import live, signals  # noqa: F401  (register signal handlers and renderers)
+        from tasks import live, regions, signals  # noqa: F401  (signal handlers, renderers, regions)

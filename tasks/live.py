@@ -30,16 +30,14 @@ from live.fragments import oob_delete, oob_into
 from live.registry import Variants, Viewer, render, renders
 from tasks import dom
 from tasks.broadcasts import board_topic
-from tasks.models import Activity, Board, Task
+from tasks.models import Activity, Task
 from tasks.permissions import may_delete
 from tasks.selectors import (
     BoardState,
     activity_for_user,
     board_activity,
-    board_counts,
     board_seqs,
     board_state,
-    board_summary,
     boards_visible_to,
     current_seq,
 )
@@ -59,12 +57,6 @@ def card(task: Task, *, can_delete: bool) -> SafeString:
     key = (task.pk, task.version, can_delete, timezone.localdate(), get_language())
     return _cards.get_or_make(
         key, lambda: render("tasks/partials/task_card.html", {"task": task, "can_delete": can_delete})
-    )
-
-
-def count(board_id: int, which: str, value: int, *, oob: bool = False) -> SafeString:
-    return render(
-        "tasks/partials/task_count.html", {"board_id": board_id, "which": which, "value": value, "oob": oob}
     )
 
 
@@ -114,8 +106,6 @@ def board_regions(board_id: int, viewer: Viewer, *, oob: bool) -> tuple[dict[str
     regions = {
         "open_list": task_list("open", state.open_tasks),
         "done_list": task_list("done", state.done_tasks),
-        "open_count": count(board_id, "open", state.open_count, oob=oob),
-        "done_count": count(board_id, "done", state.done_count, oob=oob),
         "activity": activity_feed(
             dom.board_activity(board_id), content.activities, show_board=False, oob=oob
         ),
@@ -143,24 +133,16 @@ def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | 
     frames: dict[str, str | Variants] = {}
     if BOARD in pages:
         frames[BOARD] = _board_frame(event, task, activity)
-    if pages & {TASKS, ACTIVITY}:
-        feed_line = ""
-        if activity is not None:
-            feed_line = oob_into(dom.ACTIVITY_FEED, "afterbegin", activity_item(activity, show_board=True))
-        if ACTIVITY in pages and feed_line:
-            frames[ACTIVITY] = feed_line
-        if TASKS in pages:
-            summary = board_summary(Board.objects.get(pk=board_id))
-            frames[TASKS] = render("tasks/partials/board_summary.html", {**summary, "oob": True}) + feed_line
+    feeds = pages & {TASKS, ACTIVITY}  # (the summary card on the home page is a declared region)
+    if activity is not None and feeds:
+        feed_line = oob_into(dom.ACTIVITY_FEED, "afterbegin", activity_item(activity, show_board=True))
+        frames.update(dict.fromkeys(feeds, feed_line))
     return frames
 
 
 def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | None) -> str | Variants:
     board_id = event["board"]
-    counts = board_counts(board_id)
-    shared = count(board_id, "open", counts["open_count"], oob=True) + count(
-        board_id, "done", counts["done_count"], oob=True
-    )
+    shared = ""  # the counters are declared regions (tasks/regions.py)
     if activity is not None:
         shared += oob_into(
             dom.board_activity(board_id), "afterbegin", activity_item(activity, show_board=False)
@@ -203,15 +185,10 @@ def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
 
 
 def home_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:
-    """Every visible board's summary card and the cross-board feed. Change numbers are read
-    first; the feed holds only lines up to them, the later ones arrive as events."""
+    """The cross-board feed (each board's summary card is a declared region). Change numbers
+    are read first; the feed holds only lines up to them, the later ones arrive as events."""
     seqs = board_seqs(board_ids)
-    parts = [
-        render("tasks/partials/board_summary.html", {**board_summary(board), "oob": True})
-        for board in Board.objects.filter(pk__in=seqs)
-    ]
-    parts.append(activity_snapshot(user, seqs))
-    return "".join(parts), {board_topic(pk): seq for pk, seq in seqs.items()}
+    return activity_snapshot(user, seqs), {board_topic(pk): seq for pk, seq in seqs.items()}
 
 
 def activity_page_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:

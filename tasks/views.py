@@ -18,10 +18,10 @@ from live import presence
 from tasks import actions, broadcasts, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
+from tasks.regions import done_count, open_count
 from tasks.selectors import (
     activity_for_user,
     board_get_for_user,
-    board_summary,
     boards_visible_to,
     task_get_for_user,
     viewer_for,
@@ -32,9 +32,9 @@ from tasks.selectors import (
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Every board the user can see, with live counts, and the activity across them."""
-    summaries = [board_summary(board) for board in boards_visible_to(request.user)]
+    board_ids = list(boards_visible_to(request.user).values_list("pk", flat=True))
     feed = live.activity_feed(dom.ACTIVITY_FEED, activity_for_user(request.user), show_board=True, oob=False)
-    return render(request, "tasks/home.html", {"summaries": summaries, "feed": feed})
+    return render(request, "tasks/home.html", {"board_ids": board_ids, "feed": feed})
 
 
 @login_required
@@ -49,8 +49,8 @@ def activity(request: HttpRequest) -> HttpResponse:
 def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: int = 200) -> HttpResponse:
     regions, _seq = live.board_regions(board.pk, viewer_for(request.user), oob=False)
     columns = [
-        ("open", _("Open"), regions["open_count"], regions["open_list"]),
-        ("done", _("Done"), regions["done_count"], regions["done_list"]),
+        ("open", _("Open"), open_count.render(oob=False, board=board.pk), regions["open_list"]),
+        ("done", _("Done"), done_count.render(oob=False, board=board.pk), regions["done_list"]),
     ]
     context = {
         "board": board,

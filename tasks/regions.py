@@ -1,0 +1,88 @@
+"""The task pages' declared live regions (live/regions.py): each re-rendered whole after
+every task event of its board, and in every snapshot of the pages that show it.
+
+| DOM id                      | page  | shows                                       |
+|-----------------------------|-------|---------------------------------------------|
+| ``board-<id>-open-count``   | board | how many tasks are open                     |
+| ``board-<id>-done-count``   | board | how many are done                           |
+| ``board-<id>-summary``      | home  | the board's card: counts and the top open   |
+| ``board-<id>-due-soon``     | board | open tasks due in the next 7 days (the how-to in docs/live-regions.md) |
+
+The task cards and activity lines are not regions but streams of inserts, rendered by
+tasks/live.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from live.regions import Region
+from live.registry import once
+from tasks.models import Board, Task
+from tasks.selectors import board_counts, board_summary, current_seq
+
+BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
+TASK_EVENTS = ("task.changed", "task.deleted")
+
+
+def _count(board: int, which: str) -> dict[str, Any]:
+    counts = once(("board_counts", board), lambda: board_counts(board))  # one query for both
+    return {"value": counts[f"{which}_count"]}
+
+
+open_count = Region(
+    dom_id="board-{board}-open-count",
+    template="tasks/partials/task_count.html",
+    topic="board.{board}",
+    refresh_on=TASK_EVENTS,
+    context=lambda board: _count(board, "open"),
+    pages=(BOARD,),
+    version=lambda board: current_seq(board),
+).register()
+
+done_count = Region(
+    dom_id="board-{board}-done-count",
+    template="tasks/partials/task_count.html",
+    topic="board.{board}",
+    refresh_on=TASK_EVENTS,
+    context=lambda board: _count(board, "done"),
+    pages=(BOARD,),
+    version=lambda board: current_seq(board),
+).register()
+
+summary = Region(
+    dom_id="board-{board}-summary",
+    template="tasks/partials/board_summary.html",
+    topic="board.{board}",
+    refresh_on=TASK_EVENTS,
+    context=lambda board: board_summary(Board.objects.get(pk=board)),
+    pages=(TASKS,),
+    version=lambda board: current_seq(board),
+).register()
+
+
+# The how-to's region (docs/live-regions.md): declared like the others, nothing else needed.
+def due_soon(board: int) -> dict[str, Any]:
+    today = timezone.localdate()
+    tasks = (
+        Task.objects.filter(
+            board_id=board, completed=False, due_date__range=(today, today + datetime.timedelta(days=7))
+        )
+        .select_related("assignee")
+        .order_by("due_date", "title")
+    )
+    return {"tasks": list(tasks[:10]), "today": today}
+
+
+due_soon_region = Region(
+    dom_id="board-{board}-due-soon",
+    template="tasks/partials/due_soon.html",
+    topic="board.{board}",
+    refresh_on=TASK_EVENTS,
+    context=due_soon,
+    pages=(BOARD,),
+    version=lambda board: current_seq(board),
+).register()

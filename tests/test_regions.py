@@ -1,0 +1,113 @@
+"""Declared live regions (live/regions.py), through the how-to's own example: the board's
+"due this week" list (tasks/regions.py, docs/live-regions.md), end to end; a project's
+template override used by the pushes; a region of a model of one's own."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.utils import timezone
+
+from live import regions
+from tasks import actions
+from tests.frames import by_id, next_frame
+
+pytestmark = pytest.mark.django_db(transaction=True)
+db = database_sync_to_async
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def due(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+async def test_the_howto_region_is_on_the_page_in_the_snapshot_and_follows_every_change(
+    connect: Any, team: Any, alice: Any, bob: Any
+) -> None:
+    await db(actions.task_create)(board=team, by=alice, title="Book the venue", due_date=due(3))
+    await db(actions.task_create)(board=team, by=alice, title="Next month", due_date=due(30))
+
+    client = Client()
+    await db(client.force_login)(alice)
+    page = (await db(client.get)(f"/boards/{team.slug}/")).content.decode()
+    region = re.search(rf'<ul id="board-{team.pk}-due-soon".*?</ul>', page, re.S).group(0)
+    assert "Book the venue" in region and "Next month" not in region
+
+    socket = await connect(f"/ws/boards/{team.pk}/", bob)
+    snapshot = by_id(await next_frame(socket, 3))
+    assert "Book the venue" in snapshot[f"board-{team.pk}-due-soon"].text
+
+    task = await db(actions.task_create)(board=team, by=alice, title="Ship the release", due_date=due(1))
+    pushed = by_id(await next_frame(socket, 3))[f"board-{team.pk}-due-soon"]
+    assert pushed.swap == "true"
+    assert pushed.text.index("Ship the release") < pushed.text.index("Book the venue")  # soonest first
+
+    await db(actions.task_complete)(task=task, by=bob)
+    assert "Ship the release" not in by_id(await next_frame(socket, 3))[f"board-{team.pk}-due-soon"].text
+
+
+async def test_a_projects_own_template_overrides_the_region_in_pushes_too(
+    connect: Any, team: Any, alice: Any, settings: Any, tmp_path: Path
+) -> None:
+    override = tmp_path / "tasks" / "partials" / "due_soon.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '<ol id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %} class="ours">'
+        "{% for task in tasks %}<li>Soon: {{ task.title }}</li>{% endfor %}</ol>"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    socket = await connect(f"/ws/boards/{team.pk}/", alice)
+    assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-due-soon"].attrs["class"] == "ours"
+    await db(actions.task_create)(board=team, by=alice, title="Book the venue", due_date=due(2))
+    pushed = by_id(await next_frame(socket, 3))[f"board-{team.pk}-due-soon"]
+    assert (pushed.tag, pushed.text) == ("ol", "Soon: Book the venue")
+
+
+async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
+    connect: Any, team: Any, alice: Any, settings: Any, tmp_path: Path
+) -> None:
+    """``models=`` + ``keys_of``: saving a model that publishes nothing itself refreshes the
+    region once the transaction commits (here: a board's name, shown in a small region)."""
+    from tasks.models import Board
+
+    (tmp_path / "board_name.html").write_text(
+        '<span id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>{{ name }}</span>'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    region = regions.Region(
+        dom_id="board-{board}-test-name",
+        template="board_name.html",
+        topic="board.{board}",
+        refresh_on=(),
+        context=lambda board: {"name": Board.objects.get(pk=board).name},
+        pages=("board",),
+        models=(Board,),
+        keys_of=lambda board: {"board": board.pk},
+    )
+    try:
+        region.register()
+        socket = await connect(f"/ws/boards/{team.pk}/", alice)
+        assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-test-name"].text == "Team board"
+
+        def rename() -> None:
+            team.name = "Launch"
+            team.save()
+
+        await db(rename)()
+        assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-test-name"].text == "Launch"
+    finally:
+        region.unregister()
+
+
+def test_every_declared_region_is_in_the_fragment_catalogue() -> None:
+    catalogue = (DOCS / "live-regions.md").read_text()
+    for region in regions.all_declared():
+        assert f"`{region.dom_id}`" in catalogue, f"{region.dom_id} is missing from docs/live-regions.md"
+        assert f"`{region.template}`" in catalogue, region.template
