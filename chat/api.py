@@ -3,6 +3,7 @@ cannot read answer 404, like rooms that do not exist. A message posted here appe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,6 +21,8 @@ from rest_framework.response import Response
 from chat import actions
 from chat.models import BODY_MAX, Message, Room
 from chat.selectors import HISTORY, older, read_position, room_state, rooms_visible_to
+from tasks.numbers import whole_number
+from tasks.openapi import INVALID, ErrorsDocumented
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -51,6 +54,9 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = ["id", "seq", "author", "body", "client_id", "attachment", "created_at"]
         read_only_fields = ["id", "seq", "author", "created_at"]
+        # Not the validator DRF derives from the (author, client_id) constraint: it makes the
+        # optional client_id required. actions.message_send keeps a resend to one message.
+        validators: list[Any] = []
 
     def get_attachment(self, message: Message) -> dict[str, Any] | None:
         if message.attachment is None:
@@ -64,6 +70,14 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 ReadSerializer = inline_serializer("ReadPosition", {"upto": serializers.IntegerField(min_value=0)})
+MessagePage = inline_serializer(
+    "MessagePage",
+    {
+        "results": MessageSerializer(many=True),
+        "more": serializers.BooleanField(help_text="Older messages exist (ask with ?before=)."),
+        "page_size": serializers.IntegerField(),
+    },
+)
 
 
 class RoomViewSet(
@@ -72,7 +86,9 @@ class RoomViewSet(
     """Chat rooms you can read."""
 
     serializer_class = RoomSerializer
+    schema = ErrorsDocumented()
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"  # a slug, as in the pages' URLs (and so in the schema)
 
     def get_queryset(self) -> QuerySet[Room]:
         return rooms_visible_to(self.request.user).order_by("name")
@@ -91,12 +107,12 @@ class RoomViewSet(
 
     @extend_schema(
         methods=["GET"],
-        responses=MessageSerializer(many=True),
+        responses={200: MessagePage, 400: INVALID},
         parameters=[
             OpenApiParameter("before", OpenApiTypes.INT, description="Only messages before this seq.")
         ],
     )
-    @extend_schema(methods=["POST"], request=MessageSerializer, responses=MessageSerializer)
+    @extend_schema(methods=["POST"], request=MessageSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["get", "post"])
     def messages(self, request: Request, slug: str | None = None) -> Response:
         """GET: a page of messages, oldest first (the latest 50, or 50 before ``before``).
@@ -117,9 +133,10 @@ class RoomViewSet(
             return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
         before = request.query_params.get("before")
         if before is not None:
-            if not before.isdigit():
+            before_seq = whole_number(before)
+            if before_seq is None:
                 raise ValidationError({"before": [_("A whole number.")]})
-            rows, more = older(room.pk, int(before))
+            rows, more = older(room.pk, before_seq)
         else:
             state = room_state(room.pk)
             rows, more = state.messages, state.more
@@ -134,7 +151,8 @@ class RoomViewSet(
         """Your read position in the room (a message seq). POST moves it forward, never back."""
         room = self.get_object()
         if request.method == "POST":
-            upto = request.data.get("upto")
+            data = request.data if isinstance(request.data, Mapping) else {}  # JSON may be "a string"
+            upto = data.get("upto")
             if not isinstance(upto, int) or isinstance(upto, bool) or upto < 0:
                 raise ValidationError({"upto": [_("A whole number, zero or more.")]})
             return Response({"upto": actions.read_upto(room=room, user=request.user, seq=upto)})

@@ -105,13 +105,19 @@ class RoomConsumer(InboxMixin, LiveConsumer):
         if now - self._typed_at < TYPING_EVERY:
             return
         self._typed_at = now
-        await database_sync_to_async(actions.typing)(room=self.room, user=self.scope["user"])
+        try:
+            await database_sync_to_async(self.as_acting_user)(actions.typing, room=self.room)
+        except PermissionDenied as exc:
+            await self.send_error(str(exc))
 
     async def mark_read_upto(self, inbound: Inbound) -> None:
         form = ReadForm(inbound.values)
         if not form.is_valid():
             await self.send_error(_("That message named no valid position."))
             return
-        await database_sync_to_async(actions.read_upto)(
-            room=self.room, user=self.scope["user"], seq=form.cleaned_data["upto"]
-        )
+        try:
+            await database_sync_to_async(self.as_acting_user)(
+                actions.read_upto, room=self.room, seq=form.cleaned_data["upto"]
+            )
+        except PermissionDenied as exc:
+            await self.send_error(str(exc))

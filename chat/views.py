@@ -18,6 +18,7 @@ from chat.models import Attachment, Room
 from chat.permissions import can_read
 from chat.selectors import older, room_get_for_user, room_state, rooms_visible_to
 from live import presence, typing
+from tasks.numbers import whole_number
 
 
 def _rooms_context(request: HttpRequest) -> dict[str, object]:
@@ -74,10 +75,10 @@ def _room_page(
 def room_messages(request: HttpRequest, room_id: int) -> HttpResponse:
     """Older messages ("load older", htmx): a page of them with the next button above."""
     room = room_get_for_user(request.user, pk=room_id)
-    before = request.GET.get("before", "")
-    if not before.isdigit():
+    before = whole_number(request.GET.get("before"))
+    if before is None:
         raise Http404(_("Bad page."))
-    messages, more = older(room.pk, int(before))
+    messages, more = older(room.pk, before)
     context = {
         "room_id": room.pk,
         "before": messages[0].seq if messages and more else None,

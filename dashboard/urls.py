@@ -3,10 +3,11 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from people.language import set_language
@@ -20,6 +21,15 @@ def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages without an icon link (admin, API docs)."""
     return redirect(static("favicon.svg"), permanent=True)
 
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An address that matches no route: JSON under /api/, like the API's own 404s."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = page_not_found
 
 urlpatterns = [
     path("favicon.ico", favicon),

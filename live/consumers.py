@@ -40,7 +40,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from live import protocol, sessions, stats
+from live import protocol, regions, registry, sessions, stats
 from live.hub import Hub
 from live.protocol import CloseCode, FrameError, FrameTooBig
 from live.registry import Viewer, render, render_status
@@ -115,6 +115,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     snapshot_seqs: dict[str, int] = {}  # noqa: RUF012 (replaced on each snapshot, never mutated)
     _snapshotting = False
     _snapshot_again = False
+    _closing = False  # given up on (a reader that stopped reading): no more frames
     _bucket: TokenBucket | None = None  # made on the first inbound frame
     _strikes = 0
     presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
@@ -129,8 +130,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
         raise NotImplementedError
 
-    # What every page shows its viewer, whatever the page (the notification bell): mixins
-    # extend these two, calling super(), so a page's own methods above need not know them.
+    # Declared regions (live/regions.py) are added to every snapshot without a word here:
+    # the bell is one, on the user's own topic below.
 
     def personal_topics(self, viewer: Viewer) -> list[str]:
         """Topics about the viewer themselves; every socket hears its user's (the session ending)."""
@@ -139,9 +140,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def presence_for(self, topics: list[str]) -> tuple[str, ...]:
         """The topics (of those joined) where this socket counts as "here"; none by default."""
         return ()
-
-    def render_personal(self) -> tuple[str, dict[str, int]]:
-        return "", {}
 
     # --- connection -----------------------------------------------------------------------
 
@@ -233,7 +231,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             while True:
                 self._snapshot_again = False
                 html, seqs = await database_sync_to_async(self._render_snapshot)()
-                await self.send(text_data=html)
+                # Never wait for the peer here: the hub re-syncs a topic's pages one after the
+                # other, and one page that stopped reading would hold up all the rest.
+                self._write(html)
                 self.snapshot_seqs = seqs
                 while self.backlog and not self._snapshot_again:
                     topic, seq, text = self.backlog.popleft()
@@ -241,21 +241,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
                         self._write(text)
                 if not self._snapshot_again:
                     break
-            self.ready, self.backlog = True, None
+            self.ready, self.backlog = not self._closing, None
         finally:
             self._snapshotting = False
         stats.counters["snapshots"] += 1
 
     def _render_snapshot(self) -> tuple[str, dict[str, int]]:
-        with translation.override(self.viewer.language):
+        with translation.override(self.viewer.language), registry.render_pass():
             html, seqs = self.render_snapshot()
-            personal, personal_seqs = self.render_personal()
+            declared, declared_seqs = regions.snapshot_for(self.page, self.topics, self.viewer)
             status = render_status(self.viewer.language, announce=True)
-            return status + html + personal, {**seqs, **personal_seqs}
+            for topic, seq in declared_seqs.items():  # a topic is only as new as its oldest region
+                seqs = {**seqs, topic: min(seq, seqs.get(topic, seq))}
+            return status + html + declared, seqs
 
     async def resync(self) -> None:
         """Called by the hub when this page may have missed events."""
-        if self.hub is not None:
+        if self.hub is not None and not self._closing:
             await self.send_snapshot()
 
     def deliver(self, topic: str | None, seq: int | None, text: str) -> None:
@@ -280,9 +282,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.stalled is not None:
             if len(self.stalled) >= STALLED_LIMIT:
                 self.stalled = None
-                self.ready = False
+                self.ready, self._closing = False, True
                 stats.counters["closed_slow_readers"] += 1
-                asyncio.ensure_future(self.close(code=CloseCode.TRY_AGAIN_LATER))
+                asyncio.ensure_future(self._close_slow_reader())
             else:
                 self.stalled.append(text)
             return
@@ -296,6 +298,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.stalled = deque()
         asyncio.ensure_future(self._finish_stalled(sending, waiting_on))
+
+    async def _close_slow_reader(self) -> None:
+        """Close 1013. uvicorn sends it once the peer reads again; if the peer never does, its
+        ping timeout ends the socket first and this close finds it closed."""
+        try:
+            await self.close(code=CloseCode.TRY_AGAIN_LATER)
+        except Exception:
+            logger.debug("closing a slow reader failed", exc_info=True)
 
     async def _finish_stalled(self, sending: Any, waiting_on: Any) -> None:
         """Finish the send the server held back, then the frames queued behind it."""
@@ -325,16 +335,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._receive(text_data)
 
     async def _receive(self, text_data: str | None) -> None:
-        try:
-            inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
-        except FrameTooBig:
-            stats.counters["frames_too_big"] += 1
-            await self.close(code=CloseCode.TOO_BIG)
-            return
-        except FrameError as exc:
-            stats.counters["frames_rejected"] += 1
-            await self.send_error(str(exc))
-            return
+        # Every frame takes a token, refused ones too: garbage costs an answer as well.
         if self._bucket is None:
             self._bucket = TokenBucket(*settings.LIVE["RATE"])
         if not self._bucket.take():
@@ -344,6 +345,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CloseCode.TOO_MANY)
             else:
                 await self.send_error(_("Too many messages; slow down."))
+            return
+        try:
+            inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
+        except FrameTooBig:
+            stats.counters["frames_too_big"] += 1
+            await self.close(code=CloseCode.TOO_BIG)
+            return
+        except FrameError as exc:
+            stats.counters["frames_rejected"] += 1
+            await self.send_error(str(exc))
             return
         if self.hub is not None and self.presence_topics:
             await self.hub.touch(self)

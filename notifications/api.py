@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from notifications import actions
 from notifications.models import Notification
+from tasks.openapi import ErrorsDocumented
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -30,6 +31,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """Your notifications, newest first."""
 
     serializer_class = NotificationSerializer
+    schema = ErrorsDocumented()
     queryset = Notification.objects.none()  # for the schema; the real one is the user's own
 
     def get_queryset(self) -> QuerySet[Notification]:

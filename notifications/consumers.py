@@ -15,10 +15,12 @@ answered with HTML:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from live.consumers import LiveConsumer
@@ -26,8 +28,9 @@ from live.fragments import oob_delete, oob_into
 from live.protocol import Inbound
 from live.registry import Viewer, render
 from notifications import actions
-from notifications.live import inbox_html, items
+from notifications.live import items
 from notifications.models import Notification
+from notifications.regions import bell
 from notifications.selectors import PANEL_SIZE, latest
 from tasks.selectors import viewer_for
 
@@ -47,26 +50,30 @@ class InboxMixin:
         "get_notifications": "get_notifications",
     }
 
-    def render_personal(self) -> tuple[str, dict[str, int]]:
-        html, seqs = super().render_personal()  # type: ignore[misc]
-        inbox, seq = inbox_html(self.viewer.user_id)  # type: ignore[attr-defined]
-        return html + inbox, {**seqs, actions.user_topic(self.viewer.user_id): seq}  # type: ignore[attr-defined]
-
     async def mark_read(self, inbound: Inbound) -> None:
         form = NotificationRef(inbound.values)
         if not form.is_valid():
             await self.send_error(_("That message named no valid notification."))  # type: ignore[attr-defined]
             return
         try:
-            await database_sync_to_async(actions.mark_read)(
-                user=self.scope["user"],
-                notification_id=form.cleaned_data["notification_id"],  # type: ignore[attr-defined]
+            await database_sync_to_async(self.as_acting_user)(
+                actions.mark_read, notification_id=form.cleaned_data["notification_id"]
             )
         except Notification.DoesNotExist:
             await self.send_error(_("No such notification."))  # type: ignore[attr-defined]
+        except PermissionDenied as exc:
+            await self.send_error(str(exc))  # type: ignore[attr-defined]
 
     async def mark_all_read(self, inbound: Inbound) -> None:
-        await database_sync_to_async(actions.mark_all_read)(user=self.scope["user"])  # type: ignore[attr-defined]
+        try:
+            await database_sync_to_async(self.as_acting_user)(actions.mark_all_read)
+        except PermissionDenied as exc:
+            await self.send_error(str(exc))  # type: ignore[attr-defined]
+
+    def as_acting_user(self, action: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run ``action`` (sync) for the socket's user as the database has them now: an account
+        deactivated since the socket opened raises PermissionDenied."""
+        return action(user=self.acting_user(), **kwargs)  # type: ignore[attr-defined]
 
     async def get_notifications(self, inbound: Inbound) -> None:
         form = PageRef(inbound.values)
@@ -78,7 +85,7 @@ class InboxMixin:
 
     def _page(self, before: int | None) -> str:
         if before is None:
-            return inbox_html(self.viewer.user_id)[0]  # type: ignore[attr-defined]
+            return "".join(bell(self.viewer.user_id, oob=True).values())  # type: ignore[attr-defined]
         rows = latest(self.viewer.user_id, before=before)  # type: ignore[attr-defined]
         page = render(
             "notifications/partials/more.html",

@@ -1,10 +1,14 @@
-"""Remembers when each user was last here, for the "new since your last visit" divider."""
+"""Remembers when each user was last here, for the "new since your last visit" divider.
+
+A visit is a page view in a signed-in browser. An API call with a token has no session: it
+is not a visit, and noting it would store a new session row on every call."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 
 from notifications.actions import note_visit
@@ -19,7 +23,13 @@ class VisitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if request.method == "GET" and not request.htmx and user is not None and user.is_authenticated:
+        if (
+            request.method == "GET"
+            and not request.htmx
+            and user is not None
+            and user.is_authenticated
+            and SESSION_KEY in request.session  # a page view, not an API call with a token (no session)
+        ):
             last = request.session.get("visit_noted", 0)
             if time.time() - last > NOTE_EVERY:
                 note_visit(user_id=user.pk)

@@ -11,14 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import actions
-from notifications.live import items, regions
+from notifications.live import items
 from notifications.models import Notification
-from notifications.selectors import PANEL_SIZE, inbox_state, latest
+from notifications.regions import bell
+from notifications.selectors import PANEL_SIZE, latest
+from tasks.numbers import whole_number
 
 
 def _panel(request: HttpRequest) -> HttpResponse:
-    html = "".join(regions(inbox_state(request.user.pk), oob=True).values())
-    return HttpResponse(html)
+    return HttpResponse("".join(bell(request.user.pk, oob=True).values()))
 
 
 @login_required
@@ -26,9 +27,10 @@ def _panel(request: HttpRequest) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The full list (a page), or the next page of the panel ("load more", htmx)."""
     before = request.GET.get("before")
-    if before is not None and not before.isdigit():
+    before_id = whole_number(before)
+    if before is not None and before_id is None:
         raise Http404(_("Bad page."))
-    rows = latest(request.user.pk, before=int(before) if before else None)
+    rows = latest(request.user.pk, before=before_id)
     page = {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None}
     if request.htmx:
         return render(request, "notifications/partials/more.html", page)

@@ -20,6 +20,8 @@ from rest_framework.response import Response
 
 from tasks import actions
 from tasks.models import Board, Task
+from tasks.numbers import whole_number
+from tasks.openapi import ErrorsDocumented
 from tasks.selectors import boards_visible_to, default_board
 
 
@@ -71,12 +73,14 @@ class TaskViewSet(viewsets.ModelViewSet):
     """Tasks on the boards you can see, newest change first."""
 
     serializer_class = TaskSerializer
+    schema = ErrorsDocumented()
 
     def get_queryset(self) -> QuerySet[Task]:
         tasks = Task.objects.filter(board__in=boards_visible_to(self.request.user)).select_related("board")
         board = self.request.query_params.get("board")
         if board is not None:
-            tasks = tasks.filter(board_id=board) if board.isdigit() else tasks.none()
+            board_id = whole_number(board)
+            tasks = tasks.filter(board_id=board_id) if board_id is not None else tasks.none()
         completed = self.request.query_params.get("completed")
         if completed in {"true", "1", "false", "0"}:
             tasks = tasks.filter(completed=completed in {"true", "1"})

@@ -61,7 +61,11 @@ class BoardConsumer(InboxMixin, LiveConsumer):
     # --- inbound actions: the same actions as the HTML views, answered over this socket ----
 
     async def create_task(self, inbound: Inbound) -> None:
-        error = await database_sync_to_async(self._create)(inbound.values)
+        try:
+            error = await database_sync_to_async(self._create)(inbound.values)
+        except PermissionDenied as exc:  # the account was deactivated since the socket opened
+            await self.send_error(str(exc))
+            return
         if error:
             await self.send(text_data=error)
 
