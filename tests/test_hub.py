@@ -80,7 +80,7 @@ async def test_a_dropped_event_is_counted_and_the_pages_resynced(
     connect: Any, team: Any, alice: Any, monkeypatch: Any
 ) -> None:
     [socket] = await open_boards(connect, team, [alice])
-    monkeypatch.setattr("live.hub.GAP_PATIENCE", 0.1)
+    monkeypatch.setattr("live.ordering.GAP_PATIENCE", 0.1)
 
     # The layer loses the first of two events: simulate by committing one change unannounced.
     lost = await db(Task.objects.create)(board=team, title="Lost in transit")
