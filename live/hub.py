@@ -36,7 +36,9 @@ from django.db import connection
 from django.utils import translation
 
 from live import ops, presence, registry, sessions, stats
+from live.ordering import TopicOrder
 from live.publish import EVENT_TYPE, group_name
+from live.registry import Viewer
 from live.typing import Typing
 
 if TYPE_CHECKING:
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-GAP_PATIENCE = 2.0  # seconds to wait for an out-of-order event before calling it lost
 PRESENCE_BATCH = 0.5  # seconds over which arrivals and departures are gathered
 PRESENCE_CHANGED, TYPING_START, TYPING_STOP = "presence.changed", "typing.start", "typing.stop"
 
@@ -77,9 +78,10 @@ class Hub:
         self.sockets: dict[str, dict[str, set[LiveConsumer]]] = {}
         self._joined: dict[str, asyncio.Future[None]] = {}
         self._leaving: dict[str, asyncio.TimerHandle] = {}
-        # topic -> last change number seen, and numbers skipped over (with when first missed)
-        self._last_seq: dict[str, int] = {}
-        self._missing: dict[str, dict[int, float]] = {}
+        # topic -> its events put back in change-number order (live/ordering.py)
+        self._order: dict[str, TopicOrder] = {}
+        self._viewers: dict[str, dict[str, frozenset[Viewer]]] = {}  # topic -> page -> distinct viewers
+        self._release_at: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._layer_down = False
         self.reporter = ops.Reporter()
@@ -131,6 +133,7 @@ class Hub:
         topics = tuple(topics)
         for topic in topics:
             self.sockets.setdefault(topic, {}).setdefault(sock.page, set()).add(sock)
+            self._viewers.pop(topic, None)
             handle = self._leaving.pop(topic, None)
             if handle is not None:
                 handle.cancel()
@@ -148,6 +151,7 @@ class Hub:
             pages = self.sockets.get(topic)
             if not pages:
                 continue
+            self._viewers.pop(topic, None)
             members = pages.get(sock.page)
             if members is not None:
                 members.discard(sock)
@@ -195,8 +199,10 @@ class Hub:
         if topic in self.sockets:
             return  # someone came back during the grace period
         self._joined.pop(topic, None)
-        self._last_seq.pop(topic, None)
-        self._missing.pop(topic, None)
+        self._order.pop(topic, None)
+        release = self._release_at.pop(topic, None)
+        if release is not None:
+            release.cancel()
         self._presence_states.pop(topic, None)
         self.typing.typers.pop(topic, None)
         try:
@@ -249,12 +255,69 @@ class Hub:
             await self.resync(topic)
 
     async def handle(self, message: dict[str, Any]) -> None:
+        """Take one event from the layer: show it now, or hold it until the change before it
+        has arrived (live/ordering.py)."""
+        stats.counters["events"] += 1
+        topic, seq = message["topic"], message.get("seq")
+        if seq is None:
+            await self._show(message)
+            return
+        arrival = self._order.setdefault(topic, TopicOrder()).arrive(seq, message, time.monotonic())
+        if arrival.duplicate:
+            stats.counters["duplicates"] += 1
+        if arrival.late:
+            stats.counters["late"] += 1
+            await self.resync(topic)
+        for ready in arrival.ready:
+            await self._show(ready)
+        self._schedule_release(topic)
+
+    def _viewers_on(self, topic: str) -> dict[str, frozenset[Viewer]]:
+        """Each page's distinct viewers on ``topic`` (kept until a socket joins or leaves it)."""
+        viewers = self._viewers.get(topic)
+        if viewers is None:
+            pages = self.sockets.get(topic, {})
+            viewers = {page: frozenset(sock.viewer for sock in members) for page, members in pages.items()}
+            self._viewers[topic] = viewers
+        return viewers
+
+    def snapshot_taken(self, seqs: dict[str, int]) -> None:
+        """A page read its topics at these change numbers: where no event has come yet, the
+        next one due is the one after (so one that overtakes it is held, not shown first)."""
+        for topic, seq in seqs.items():
+            self._order.setdefault(topic, TopicOrder()).start_after(seq)
+
+    def _schedule_release(self, topic: str) -> None:
+        """Let the topic's held events through once they have waited long enough."""
+        order = self._order.get(topic)
+        deadline = order.next_deadline() if order is not None else None
+        if deadline is None or topic in self._release_at:
+            return
+        stats.counters["held"] += 1
+
+        def release() -> None:
+            self._release_at.pop(topic, None)
+            asyncio.ensure_future(self._release(topic))
+
+        delay = max(0.0, deadline - time.monotonic())
+        self._release_at[topic] = asyncio.get_running_loop().call_later(delay, release)
+
+    async def _release(self, topic: str) -> None:
+        order = self._order.get(topic)
+        if order is None:
+            return
+        try:
+            for message in order.overdue(time.monotonic()):
+                await self._show(message)
+        except Exception:
+            stats.counters["render_errors"] += 1
+            logger.exception("live event failed on %s", topic)
+        self._schedule_release(topic)
+
+    async def _show(self, message: dict[str, Any]) -> None:
         """Render one event for the pages watching its topic and write it to their sockets."""
         started = time.perf_counter()
         topic = message["topic"]
-        stats.counters["events"] += 1
-        if not self._note_seq(topic, message.get("seq")):
-            return
         pages = self.sockets.get(topic)
         if not pages:
             return
@@ -277,11 +340,12 @@ class Hub:
             await self.check_sessions(self.local_sockets(topic))
             return
         renderer = registry.renderer_for(message["kind"])
+        viewers = self._viewers_on(topic)
         # languages are audiences: one render per language present, not per socket
-        languages = {sock.viewer.language for members in pages.values() for sock in members}
+        languages = {viewer.language for page_viewers in viewers.values() for viewer in page_viewers}
         frames = {
             language: await database_sync_to_async(_render_counting_queries)(
-                renderer, message, frozenset(pages), language
+                renderer, message, frozenset(pages), language, viewers
             )
             for language in languages
         }
@@ -299,26 +363,6 @@ class Hub:
                     sent += 1
         stats.counters["deliveries"] += sent
         stats.fanout_ms.append((time.perf_counter() - started) * 1000)
-
-    def _note_seq(self, topic: str, seq: int | None) -> bool:
-        """Track change numbers per topic; return False for a duplicate."""
-        if seq is None:
-            return True
-        last = self._last_seq.get(topic)
-        missing = self._missing.setdefault(topic, {})
-        if last is None or seq == last + 1:
-            self._last_seq[topic] = seq
-        elif seq > last + 1:
-            now = time.monotonic()
-            for gap in range(last + 1, min(seq, last + 1001)):
-                missing.setdefault(gap, now)
-            self._last_seq[topic] = seq
-        elif seq in missing:
-            del missing[seq]  # a late, out-of-order event: fine
-        else:
-            stats.counters["duplicates"] += 1
-            return False
-        return True
 
     async def resync(self, topic: str) -> None:
         """Send a fresh snapshot to every local socket on ``topic``."""
@@ -494,14 +538,12 @@ class Hub:
                 logger.exception("live housekeeping failed")
 
     async def _settle_gaps(self, now: float) -> None:
-        for topic, missing in list(self._missing.items()):
-            lost = [seq for seq, since in missing.items() if now - since > GAP_PATIENCE]
+        for topic, order in list(self._order.items()):
+            lost = order.lost(now)
             if not lost:
                 continue
-            for seq in lost:
-                del missing[seq]
-            stats.counters["dropped"] += len(lost)
-            logger.warning("%d event(s) of %s never arrived; re-syncing its pages", len(lost), topic)
+            stats.counters["dropped"] += lost
+            logger.warning("%d event(s) of %s never arrived; re-syncing its pages", lost, topic)
             if topic in self.sockets:
                 await self.resync(topic)
 
@@ -546,7 +588,11 @@ class Hub:
 
 
 def _render_counting_queries(
-    renderer: registry.Renderer, message: dict[str, Any], pages: frozenset[str], language: str
+    renderer: registry.Renderer,
+    message: dict[str, Any],
+    pages: frozenset[str],
+    language: str,
+    viewers: dict[str, frozenset[Viewer]],
 ) -> dict[str, str | registry.Variants]:
     queries = 0
 
@@ -556,7 +602,13 @@ def _render_counting_queries(
         return execute(sql, params, many, context)
 
     renders_before = stats.counters["renders"]
-    with connection.execute_wrapper(count), translation.override(language), registry.render_pass():
+    with (
+        connection.execute_wrapper(count),
+        translation.override(language),
+        registry.render_pass(
+            {page: frozenset(v for v in vs if v.language == language) for page, vs in viewers.items()}
+        ),
+    ):
         frames = renderer(message, pages)
     stats.counters["queries"] += queries
     cost = stats.event_costs.setdefault(message.get("kind", ""), Counter())

@@ -134,13 +134,20 @@ _pass = threading.local()
 
 
 @contextmanager
-def render_pass() -> Iterator[None]:
-    """Renders of one event (or one snapshot): what :func:`once` reads is shared inside it."""
-    _pass.memo = {}
+def render_pass(viewers: dict[str, frozenset[Viewer]] | None = None) -> Iterator[None]:
+    """Renders of one event (or one snapshot): what :func:`once` reads is shared inside it,
+    and :func:`viewers_of` tells who looks at each page (the hub's local sockets)."""
+    _pass.memo, _pass.viewers = {}, viewers or {}
     try:
         yield
     finally:
-        _pass.memo = None
+        _pass.memo = _pass.viewers = None
+
+
+def viewers_of(page: str) -> frozenset[Viewer]:
+    """The distinct viewers of ``page`` this event is rendered for: for a renderer whose
+    variants are too many to render ahead, so that it renders those present (once each)."""
+    return (getattr(_pass, "viewers", None) or {}).get(page, frozenset())
 
 
 def once(key: Hashable, read: Callable[[], T]) -> T:

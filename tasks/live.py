@@ -25,24 +25,30 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from live import stats
 from live.cache import LRU
 from live.fragments import oob_delete, oob_into
-from live.registry import Variants, Viewer, render, renders
+from live.registry import Variants, Viewer, once, render, renders, viewers_of
 from tasks import dom
 from tasks.broadcasts import board_topic
 from tasks.models import Activity, Task
 from tasks.permissions import may_delete
 from tasks.selectors import (
+    ACTIVITY_LIMIT,
+    WALL_LIMIT,
     BoardState,
     activity_for_user,
+    activity_on_boards,
     board_activity,
     board_seqs,
     board_state,
     boards_visible_to,
     current_seq,
+    restricted_board_ids,
 )
 
 BOARD, TASKS, ACTIVITY = "board", "tasks", "activity"
+FEED_LIMITS = {TASKS: ACTIVITY_LIMIT, ACTIVITY: WALL_LIMIT}  # cross-board feed lines per page
 
 _cards: LRU[SafeString] = LRU("cards", 5000)
 _lines: LRU[SafeString] = LRU("lines", 5000)
@@ -90,9 +96,12 @@ def board_content(board_id: int) -> BoardContent:
     return content
 
 
-def board_regions(board_id: int, viewer: Viewer, *, oob: bool) -> tuple[dict[str, SafeString], int]:
-    """Each live region of the board page as ``viewer`` sees it, and the change number."""
-    content = board_content(board_id)
+def board_regions(
+    board_id: int, viewer: Viewer, *, oob: bool, content: BoardContent | None = None
+) -> tuple[dict[str, SafeString], int]:
+    """Each live region of the board page as ``viewer`` sees it (from ``content`` when the
+    caller has read it already), and the change number it shows."""
+    content = content or board_content(board_id)
     state, manages = content.state, viewer.manages(board_id)
 
     def task_list(which: str, tasks: list[Task]) -> SafeString:
@@ -135,8 +144,43 @@ def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | 
         frames[BOARD] = _board_frame(event, task, activity)
     feeds = pages & {TASKS, ACTIVITY}  # (the summary card on the home page is a declared region)
     if activity is not None and feeds:
-        feed_line = oob_into(dom.ACTIVITY_FEED, "afterbegin", activity_item(activity, show_board=True))
-        frames.update(dict.fromkeys(feeds, feed_line))
+        frames.update(_feed_frames(activity, feeds))
+    return frames
+
+
+class _Feeds:
+    newest = 0  # the newest line this process has put on top of the cross-board feeds
+
+
+def _feed_frames(activity: Activity, feeds: frozenset[str]) -> dict[str, str | Variants]:
+    """An event's part in the cross-board feeds: its line, on top. Each board's events come
+    in order (live/ordering.py), but two boards' writes may publish the other way round; a
+    line older than one already on top would then stand above it. Such an event sends the
+    whole feed instead, read from the database up to the newest line on top (those after it
+    are still to come, on top), once per audience present (the restricted boards they see):
+    every line in its place."""
+    if activity.pk >= _Feeds.newest:
+        _Feeds.newest = activity.pk
+        line = oob_into(dom.ACTIVITY_FEED, "afterbegin", activity_item(activity, show_board=True))
+        return dict.fromkeys(feeds, line)
+    stats.counters["feeds_reordered"] += 1
+    restricted = once(("restricted_boards",), restricted_board_ids)
+
+    def audience(viewer: Viewer) -> frozenset[int] | None:
+        return None if viewer.is_superuser else viewer.member_of & restricted
+
+    frames: dict[str, str | Variants] = {}
+    for page in feeds:
+        whole = {
+            key: activity_feed(
+                dom.ACTIVITY_FEED,
+                activity_on_boards(key, upto=_Feeds.newest, limit=FEED_LIMITS[page]),
+                show_board=True,
+                oob=True,
+            )
+            for key in {audience(viewer) for viewer in viewers_of(page)}
+        }
+        frames[page] = Variants(key=audience, frames=whole)  # type: ignore[arg-type]
     return frames
 
 
@@ -180,7 +224,10 @@ def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
             t.pk for t in state.open_tasks + state.done_tasks if t.created_by_id == viewer.user_id
         )
     key = (board_id, state.seq, deletable, timezone.localdate(), get_language())
-    html = _snapshots.get_or_make(key, lambda: "".join(board_regions(board_id, viewer, oob=True)[0].values()))
+    # rendered from the content read above: the html shows exactly change state.seq
+    html = _snapshots.get_or_make(
+        key, lambda: "".join(board_regions(board_id, viewer, oob=True, content=content)[0].values())
+    )
     return html, {board_topic(board_id): state.seq}
 
 
@@ -193,12 +240,13 @@ def home_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]
 
 def activity_page_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:
     seqs = board_seqs(board_ids)
-    return activity_snapshot(user, seqs), {board_topic(pk): seq for pk, seq in seqs.items()}
+    return activity_snapshot(user, seqs, limit=WALL_LIMIT), {board_topic(pk): seq for pk, seq in seqs.items()}
 
 
-def activity_snapshot(user: Any, seqs: dict[int, int]) -> str:
+def activity_snapshot(user: Any, seqs: dict[int, int], *, limit: int = ACTIVITY_LIMIT) -> str:
     """The cross-board feed, holding only lines up to each board's change number in ``seqs``."""
-    return activity_feed(dom.ACTIVITY_FEED, activity_for_user(user, upto=seqs), show_board=True, oob=True)
+    rows = activity_for_user(user, upto=seqs, limit=limit)
+    return activity_feed(dom.ACTIVITY_FEED, rows, show_board=True, oob=True)
 
 
 def visible_board_ids(user: Any) -> list[int]:

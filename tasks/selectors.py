@@ -17,6 +17,7 @@ from tasks.permissions import board_role
 
 DONE_LIMIT = 30  # the Done list shows the most recent ones; the counter shows all
 ACTIVITY_LIMIT = 20
+WALL_LIMIT = 50  # lines on the activity page (a wall screen)
 SUMMARY_LIMIT = 5  # open tasks named on a board's card on the home page
 
 
@@ -163,6 +164,25 @@ def activity_for_user(
             included |= Q(board_id=board_id, seq__lte=seq)
         rows = rows.filter(included)
     return list(rows.select_related("actor", "board")[:limit])
+
+
+def following_events(user: Any, board: Board) -> bool | None:
+    """Whether ``user`` manages ``board`` and is notified of its events (None: not a manager)."""
+    membership = Membership.objects.filter(board=board, user=user, role=Role.MANAGER).first()
+    return None if membership is None else membership.follows_events
+
+
+def activity_on_boards(restricted: frozenset[int] | None, *, upto: int, limit: int) -> list[Activity]:
+    """The latest activity up to line ``upto`` on every open board and on the restricted
+    boards ``restricted`` (None: on every board, as a superuser sees it)."""
+    rows = Activity.objects.filter(pk__lte=upto)
+    if restricted is not None:
+        rows = rows.filter(Q(board__is_restricted=False) | Q(board_id__in=restricted))
+    return list(rows.select_related("actor", "board")[:limit])
+
+
+def restricted_board_ids() -> frozenset[int]:
+    return frozenset(Board.objects.filter(is_restricted=True).values_list("pk", flat=True))
 
 
 def current_seq(board_id: int) -> int:
