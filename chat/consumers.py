@@ -16,21 +16,20 @@ queued by htmx and sent on reconnect; the ``client_id`` makes a resend harmless.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from chat import actions
-from chat.live import ROOM, room_snapshot
+from chat.live import ROOM, composer, room_snapshot, send_from_composer
 from chat.models import Room
 from chat.permissions import can_read
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
-from live.registry import Viewer, render
+from live.registry import Viewer
 from notifications.consumers import InboxMixin
 from tasks.selectors import viewer_for
 
@@ -44,12 +43,6 @@ class SendForm(forms.Form):
 
 class ReadForm(forms.Form):
     upto = forms.IntegerField(min_value=0)
-
-
-def composer(room: Room, *, value: str = "", error: str = "", oob: bool = True) -> str:
-    """A composer for ``room`` with a fresh client id (so the next message is a new one)."""
-    context = {"room": room, "client_id": uuid.uuid4().hex, "value": value, "error": error, "oob": oob}
-    return render("chat/partials/composer.html", context)
 
 
 class RoomConsumer(InboxMixin, LiveConsumer):
@@ -93,12 +86,10 @@ class RoomConsumer(InboxMixin, LiveConsumer):
     def _send(self, body: str, client_id: str) -> str:
         """Post the message; answer with a fresh composer, or the same text and what is wrong."""
         try:
-            actions.message_send(room=self.room, by=self.acting_user(), body=body, client_id=client_id)
-        except ValidationError as exc:
-            return composer(self.room, value=body, error=" ".join(exc.messages))
+            user = self.acting_user()
         except PermissionDenied as exc:
             return composer(self.room, value=body, error=str(exc))
-        return composer(self.room)
+        return send_from_composer(self.room, user, body, client_id, oob=True)[0]
 
     async def signal_typing(self, inbound: Inbound) -> None:
         now = time.monotonic()

@@ -13,14 +13,17 @@ A message renders the same for everyone, once per process.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from chat import actions
 from chat.actions import MENTION, room_topic
-from chat.models import Message
+from chat.models import Message, Room
 from chat.selectors import RoomState, room_state
 from live.cache import LRU
 from live.fragments import oob_into
@@ -51,6 +54,26 @@ def message_item(message: Message) -> SafeString:
         key,
         lambda: render("chat/partials/message.html", {"message": message, "parts": body_parts(message.body)}),
     )
+
+
+def composer(room: Room, *, value: str = "", error: str = "", oob: bool = True) -> SafeString:
+    """The message box for ``room`` with a fresh client id (so the next message is a new one)."""
+    context = {"room": room, "client_id": uuid.uuid4().hex, "value": value, "error": error, "oob": oob}
+    return render("chat/partials/composer.html", context)
+
+
+def send_from_composer(
+    room: Room, user: Any, body: str, client_id: str, *, oob: bool
+) -> tuple[SafeString, bool]:
+    """Post what the composer sent (over the socket or HTTP): the composer to show next, fresh
+    or with the same text and what is wrong, and whether the message was posted."""
+    try:
+        actions.message_send(room=room, by=user, body=body, client_id=client_id)
+    except ValidationError as exc:
+        return composer(room, value=body, error=" ".join(exc.messages), oob=oob), False
+    except PermissionDenied as exc:
+        return composer(room, value=body, error=str(exc), oob=oob), False
+    return composer(room, oob=oob), True
 
 
 def read_marker(room_id: int, seq: int, *, oob: bool = True) -> SafeString:

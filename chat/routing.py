@@ -5,5 +5,5 @@ from django.urls import re_path
 from chat.consumers import RoomConsumer
 
 websocket_urlpatterns = [
-    re_path(r"^ws/chat/(?P<room>[-\w]+)/$", RoomConsumer.as_asgi()),
+    re_path(r"^ws/chat/(?P<room>[-\w]+)/$", RoomConsumer.as_asgi(), name="room-socket"),
 ]

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import actions, files
-from chat.consumers import composer
+from chat.consumers import ReadForm, SendForm
 from chat.forms import InviteForm, RoomForm, UploadForm
-from chat.live import message_item, room_regions
+from chat.live import composer, message_item, room_regions, send_from_composer
 from chat.models import Attachment, Room
 from chat.permissions import can_read
 from chat.selectors import older, room_get_for_user, room_state, rooms_visible_to
 from live import presence, typing
+from live.poll import nudge, socket_path
 from tasks.numbers import whole_number
 
 
@@ -66,6 +67,7 @@ def _room_page(
         "members": room.members.order_by("first_name", "username") if room.is_private else None,
         "typing_id": typing.region_id(actions.room_topic(room.pk)),
         "presence_id": presence.region_id(actions.room_topic(room.pk)),
+        "live_socket": socket_path("room-socket", room=room.slug),
     }
     return render(request, "chat/room.html", context, status=status)
 
@@ -107,10 +109,40 @@ def room_upload(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("caption", exc.messages)
         else:
             form = UploadForm()
-            return render(
-                request, "chat/partials/upload.html", {"room": room, "upload": form, "shared": True}
+            return nudge(
+                render(request, "chat/partials/upload.html", {"room": room, "upload": form, "shared": True})
             )
     return render(request, "chat/partials/upload.html", {"room": room, "upload": form}, status=422)
+
+
+@login_required
+@require_POST
+def room_send(request: HttpRequest, slug: str) -> HttpResponse:
+    """Post a message from the composer over HTTP, while the page's socket is down (live/poll.py):
+    the same as over the socket. The answer is the composer, fresh or showing what is wrong."""
+    room = room_get_for_user(request.user, slug=slug)
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        error = _("That message could not be read.")
+        return HttpResponse(
+            composer(room, value=request.POST.get("message", ""), error=error, oob=False), status=422
+        )
+    html, posted = send_from_composer(
+        room, request.user, form.cleaned_data["message"], form.cleaned_data["client_id"], oob=False
+    )
+    return nudge(HttpResponse(html)) if posted else HttpResponse(html, status=422)
+
+
+@login_required
+@require_POST
+def room_read(request: HttpRequest, room_id: int) -> HttpResponse:
+    """Move one's read position forward over HTTP (the read marker while the page polls)."""
+    room = room_get_for_user(request.user, pk=room_id)
+    form = ReadForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    actions.read_upto(room=room, user=request.user, seq=form.cleaned_data["upto"])
+    return HttpResponse(status=204)
 
 
 @login_required

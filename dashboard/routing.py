@@ -11,5 +11,5 @@ from tasks.routing import websocket_urlpatterns as task_routes
 websocket_urlpatterns = [
     *task_routes,
     *chat_routes,
-    path("ws/notifications/user/", UserNotificationConsumer.as_asgi()),
+    path("ws/notifications/user/", UserNotificationConsumer.as_asgi(), name="inbox-socket"),
 ]

@@ -216,6 +216,14 @@ LIVE = {
     "PRESENCE_CHECK": env_int("LIVE_PRESENCE_CHECK", 5),
     # "<name> is typing…" disappears this many seconds after the last keystroke signal.
     "TYPING_EXPIRES": env_int("LIVE_TYPING_EXPIRES", 5),
+    # While a page's socket is down (or a proxy blocks WebSockets), the page asks for its
+    # live regions over plain HTTP this often (live/poll.py).
+    "POLL_INTERVAL": env_int("LIVE_POLL_INTERVAL", 5),
+    # The htmx the pages load, both from django-htmx: 2 (with its ws extension) or 4 (beta,
+    # with its hx-ws extension). Templates and consumers follow it (live/htmx.py).
+    "HTMX": env_int("LIVE_HTMX", 2),
+    # The WebSocket routes, for pages that ask over HTTP what their socket would send.
+    "ROUTES": "dashboard.routing.websocket_urlpatterns",
 }
 
 # --- Celery (the daily reminder) -------------------------------------------------------------

@@ -40,7 +40,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from live import protocol, regions, registry, sessions, stats
+from live import htmx, protocol, regions, registry, sessions, stats
 from live.hub import Hub
 from live.protocol import CloseCode, FrameError, FrameTooBig
 from live.registry import Viewer, render, render_status
@@ -50,7 +50,8 @@ logger = logging.getLogger(__name__)
 BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
 STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, close 1013
 STRIKES_BEFORE_CLOSE = 20  # rate-limited frames before a flooding socket is closed with 4429
-HTMX_RETRIES = frozenset({1006, 1011, 1012, 1013})  # close codes after which htmx 2 reconnects
+# What authorize() raises for a page the user may not see (a socket: 4403; a poll: "forbidden").
+REFUSALS = (PermissionDenied, ObjectDoesNotExist, Http404)
 
 
 class TokenBucket:
@@ -149,16 +150,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.refuse(CloseCode.UNAUTHENTICATED, "signed_out")
             return
         try:
-            viewer, topics = await database_sync_to_async(self.authorize)(user)
-        except (PermissionDenied, ObjectDoesNotExist, Http404):
+            await database_sync_to_async(self.enter)(user)
+        except REFUSALS:
             await self.refuse(CloseCode.FORBIDDEN, "forbidden")
             return
-        self.viewer = viewer.speaking(self.scope.get("language") or settings.LANGUAGE_CODE)
-        self.presence_topics = self.presence_for(topics)
-        topics = [*topics, *self.personal_topics(self.viewer)]
         self.hub = await Hub.current()
-        await self.hub.join(self, topics)
-        self.topics = tuple(topics)
+        await self.hub.join(self, self.topics)
         self.rotate_at = Hub.rotation_deadline()
         await self.accept()
         stats.counters["connects"] += 1
@@ -170,28 +167,45 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def session_key(self) -> str | None:
         return self.scope.get("session_key")
 
+    def enter(self, user: AbstractBaseUser) -> None:
+        """Who is looking and what they watch (sync): ``authorize()``, then the viewer in the
+        page's language and its topics, the viewer's own included. Raises one of REFUSALS."""
+        viewer, topics = self.authorize(user)
+        self.viewer = viewer.speaking(self.scope.get("language") or settings.LANGUAGE_CODE)
+        self.presence_topics = self.presence_for(topics)
+        self.topics = (*topics, *self.personal_topics(self.viewer))
+
     async def sign_out(self) -> None:
         """The session that opened this socket has ended: say so in the connection indicator
-        and close with 4401 (htmx does not retry it; the next page load asks to sign in)."""
+        and close with 4401 (the next page load asks to sign in)."""
         if self.hub is None:
             return
         await self.disconnect(CloseCode.UNAUTHENTICATED)
-        text = await database_sync_to_async(render_status)(self.viewer.language, "signed_out", announce=True)
         try:
-            await self.send(text_data=text)
-            await self.close(code=CloseCode.UNAUTHENTICATED)
+            await self.end(CloseCode.UNAUTHENTICATED, "signed_out")
         except Exception:  # it was closing anyway
             logger.debug("signing out a closing socket failed", exc_info=True)
         stats.counters["signed_out"] += 1
 
     async def refuse(self, code: CloseCode, state: str) -> None:
-        """Accept, say why in the connection indicator, and close with a code htmx won't retry.
-        (Refusing the handshake instead would look like a network error, retried forever.)"""
+        """Accept, then end (refusing the handshake instead would look like a network error,
+        which htmx retries for ever)."""
         await self.accept()
-        language = self.scope.get("language") or settings.LANGUAGE_CODE
-        await self.send(text_data=await database_sync_to_async(render_status)(language, state, announce=True))
-        await self.close(code=code)
+        await self.end(code, state)
         stats.counters[f"refused_{int(code)}"] += 1
+
+    async def end(self, code: CloseCode, state: str) -> None:
+        """Close for good with ``code``: the connection indicator says why (``state``), and
+        where the client would reconnect anyway (htmx 4.0 beta retries every code), the
+        page's socket element is replaced by a notice so that it stops."""
+        language = self.viewer_language()
+        text = await database_sync_to_async(render_status)(language, state, announce=True)
+        if htmx.reconnects_after(code):
+            text += await database_sync_to_async(render)(
+                "live/ended.html", {"state": state}, language=language
+            )
+        await self.send(text_data=text)
+        await self.close(code=code)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close with ``code``, sent as a plain int: daphne (autobahn) raises for an IntEnum
@@ -205,7 +219,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await super().close(code=code, reason=reason)
         except Exception:
             refused = isinstance(code, int) and code != 1000 and not 3000 <= code <= 4999
-            if not refused or code in HTMX_RETRIES:
+            if not refused or code in htmx.HTMX2_RETRIES:
                 raise
             await super().close(code=1000)
 
@@ -235,6 +249,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 # other, and one page that stopped reading would hold up all the rest.
                 self._write(html)
                 self.snapshot_seqs = seqs
+                if self.hub is not None:
+                    self.hub.snapshot_taken(seqs)
                 while self.backlog and not self._snapshot_again:
                     topic, seq, text = self.backlog.popleft()
                     if self._is_new(topic, seq):
@@ -247,13 +263,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         stats.counters["snapshots"] += 1
 
     def _render_snapshot(self) -> tuple[str, dict[str, int]]:
+        html, seqs = self.page_state()
+        return render_status(self.viewer.language, announce=True) + html, seqs
+
+    def page_state(self) -> tuple[str, dict[str, int]]:
+        """Every live region of the page as it is now, as OOB fragments, and the change number
+        each topic was at (sync). The socket's snapshot, and the answer to a poll over HTTP."""
         with translation.override(self.viewer.language), registry.render_pass():
             html, seqs = self.render_snapshot()
             declared, declared_seqs = regions.snapshot_for(self.page, self.topics, self.viewer)
-            status = render_status(self.viewer.language, announce=True)
-            for topic, seq in declared_seqs.items():  # a topic is only as new as its oldest region
-                seqs = {**seqs, topic: min(seq, seqs.get(topic, seq))}
-            return status + html + declared, seqs
+        for topic, seq in declared_seqs.items():  # a topic is only as new as its oldest region
+            seqs = {**seqs, topic: min(seq, seqs.get(topic, seq))}
+        return html + declared, seqs
 
     async def resync(self) -> None:
         """Called by the hub when this page may have missed events."""
@@ -342,7 +363,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._strikes += 1
             stats.counters["frames_rate_limited"] += 1
             if self._strikes >= STRIKES_BEFORE_CLOSE:
-                await self.close(code=CloseCode.TOO_MANY)
+                await self.end(CloseCode.TOO_MANY, "stopped")
             else:
                 await self.send_error(_("Too many messages; slow down."))
             return
@@ -350,7 +371,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
         except FrameTooBig:
             stats.counters["frames_too_big"] += 1
-            await self.close(code=CloseCode.TOO_BIG)
+            await self.end(CloseCode.TOO_BIG, "stopped")
             return
         except FrameError as exc:
             stats.counters["frames_rejected"] += 1
@@ -373,5 +394,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
 
     def viewer_language(self) -> str:
+        """The page's language (the handshake's, before the viewer is known)."""
         viewer = getattr(self, "viewer", None)
-        return viewer.language if viewer else settings.LANGUAGE_CODE
+        return viewer.language if viewer else self.scope.get("language") or settings.LANGUAGE_CODE

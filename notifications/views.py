@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from live.poll import nudge, socket_path
 from notifications import actions
 from notifications.live import items
 from notifications.models import Notification
@@ -34,7 +35,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     page = {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None}
     if request.htmx:
         return render(request, "notifications/partials/more.html", page)
-    return render(request, "notifications/list.html", page)
+    return render(request, "notifications/list.html", {**page, "live_socket": socket_path("inbox-socket")})
 
 
 @login_required
@@ -44,14 +45,14 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
         actions.mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
         raise Http404(_("No such notification.")) from None
-    return _panel(request) if request.htmx else redirect("notifications")
+    return nudge(_panel(request)) if request.htmx else redirect("notifications")
 
 
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     actions.mark_all_read(user=request.user)
-    return _panel(request) if request.htmx else redirect("notifications")
+    return nudge(_panel(request)) if request.htmx else redirect("notifications")
 
 
 @login_required

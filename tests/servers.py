@@ -58,6 +58,11 @@ class Server:
         self.stop()
         raise RuntimeError(f"daphne did not start; see {self.log.name}")
 
+    def log_text(self) -> str:
+        """What the server has written so far (daphne's access log included)."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
     def stop(self) -> None:
         self.process.terminate()
         try:

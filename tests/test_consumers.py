@@ -47,6 +47,31 @@ async def test_anonymous_socket_is_accepted_then_closed_4401(connect: Any, team:
     assert await closed_with(socket) == CloseCode.UNAUTHENTICATED
 
 
+@pytest.mark.parametrize("htmx", [2, 4])
+async def test_a_page_that_would_reconnect_anyway_is_told_to_stop(
+    connect: Any, team: Any, private: Any, mallory: Any, settings: Any, htmx: int
+) -> None:
+    """htmx 4.0 beta reconnects after every close code, 4401 and 4403 too: before such a close,
+    the page's socket element (<main id="live-page">) gives way to why. htmx 2 stops by itself
+    and keeps the page as it was."""
+    settings.LIVE = {**settings.LIVE, "HTMX": htmx}
+    anonymous = await connect(f"/ws/boards/{team.pk}/")
+    outsider = await connect(f"/ws/boards/{private.pk}/", mallory)
+
+    signed_out, forbidden = by_id(await next_frame(anonymous)), by_id(await next_frame(outsider))
+
+    assert await closed_with(anonymous) == CloseCode.UNAUTHENTICATED
+    assert await closed_with(outsider) == CloseCode.FORBIDDEN
+    if htmx == 2:
+        assert "live-page" not in signed_out and "live-page" not in forbidden
+    else:
+        assert "You were signed out" in signed_out["live-page"].text
+        assert "No access to this page" in forbidden["live-page"].text
+        for page in (signed_out["live-page"], forbidden["live-page"]):
+            assert page.swap == "true" and not any(name.startswith(("hx-ws", "ws-")) for name in page.attrs)
+            assert "hx-ws" not in page.html and "ws-connect" not in page.html
+
+
 async def test_outsider_of_a_restricted_board_is_closed_4403(
     connect: Any, private: Any, mallory: Any
 ) -> None:
@@ -318,6 +343,8 @@ async def test_a_frame_over_the_cap_closes_1009(connect: Any, team: Any, alice: 
 
     await socket.send_to(text_data=json.dumps({"action": "task.create", "title": "x" * 70_000}))
 
+    status = by_id(await next_frame(socket, 3))["live-status"]
+    assert status.attrs["data-state"] == "stopped" and "Live updates stopped" in status.text
     assert await closed_with(socket) == CloseCode.TOO_BIG
     assert await db(Task.objects.count)() == 0
 

@@ -567,7 +567,10 @@ def assert_error_frame(text: str) -> None:
 
 def ambient(text: str) -> bool:
     """Frames that come by themselves: who is here, the connection indicator, who is typing."""
-    return all(e.id and e.id.startswith(("presence-", "live-status", "typing-room-")) for e in parse(text))
+    return all(
+        e.id and e.id.startswith(("presence-", "live-status", "live-announce", "typing-room-"))
+        for e in parse(text)
+    )
 
 
 class Fuzzer:
@@ -617,10 +620,11 @@ class Fuzzer:
         else:
             await self.socket.send_input({"type": "websocket.receive", "text": frame.text})
 
-        if frame.over_cap:  # closed with 1009, and nothing else said first
+        if frame.over_cap:  # the indicator says "stopped", then closed with 1009; nothing else said
             received = await self.outputs_until(lambda m: False)
             said = [m["text"] for m in received if m["type"] == "websocket.send" and not ambient(m["text"])]
             assert said == [] and received[-1] == {"type": "websocket.close", "code": CloseCode.TOO_BIG}
+            assert any('data-state="stopped"' in m.get("text", "") for m in received)
             self.socket, FIGURES.reconnects = None, FIGURES.reconnects + 1
             FIGURES.outcomes["closed 1009"] += 1
         elif not frame.json_object:  # not an object: exactly one error fragment

@@ -34,7 +34,7 @@ def names(frame: str, room: Room) -> set[str] | None:
     match = re.search(rf'<ul id="presence-room-{room.pk}".*?</ul>', frame, re.S)
     if match is None:
         return None
-    return set(re.findall(r'<span class="truncate">([^<]+)</span>', match.group(0)))
+    return set(re.findall(r'<bdi class="truncate">([^<]+)</bdi>', match.group(0)))
 
 
 def test_presence_spans_processes_and_forgets_a_killed_one(

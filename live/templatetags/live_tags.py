@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.utils.safestring import SafeString
+
+from live import htmx
 
 register = template.Library()
 
@@ -20,3 +23,54 @@ def live_region(dom_id: str, **keys: object) -> str:
     from live.regions import declared
 
     return declared(dom_id).render(oob=False, **keys)
+
+
+@register.simple_tag
+def live_poll_interval() -> int:
+    """Seconds between polls while a page's socket is down (live/poll.py)."""
+    return settings.LIVE["POLL_INTERVAL"]
+
+
+# The spelling of the htmx in use (2 or 4: live/htmx.py), for templates.
+
+
+@register.simple_tag
+def htmx_config() -> str:
+    """``<meta name="htmx-config" content="{% htmx_config %}">``."""
+    return htmx.config()
+
+
+@register.simple_tag
+def htmx_scripts() -> SafeString:
+    """htmx and its ws extension, from django-htmx's static files."""
+    return htmx.scripts()
+
+
+@register.simple_tag
+def live_connect(path: str) -> SafeString:
+    """The attributes that open the page's socket: ``<main {% live_connect live_socket %}>``."""
+    return htmx.connect(path)
+
+
+@register.simple_tag
+def ws_send() -> SafeString:
+    """``<form {% ws_send %}>``: the form is sent over the page's socket."""
+    return htmx.send()
+
+
+@register.simple_tag
+def live_closed_event() -> str:
+    """The event fired on the page when its socket closes (for ``hx-trigger``)."""
+    return htmx.closed_event()
+
+
+@register.simple_tag
+def disable_while_sending(selector: str) -> SafeString:
+    """``{% disable_while_sending "find button" %}``: disabled while the request is in flight."""
+    return htmx.disable_while_sending(selector)
+
+
+@register.simple_tag
+def inherited(name: str) -> str:
+    """``{% inherited "hx-headers" %}='…'``: an attribute every element below inherits."""
+    return htmx.inherited(name)

@@ -29,6 +29,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(params=[2, 4], ids=["htmx2", "htmx4"])
+def start_server(request: pytest.FixtureRequest, start_server: Any) -> Any:
+    """The servers of tests/servers.py, serving pages on htmx 2 and, once more, on htmx 4
+    (LIVE_HTMX): every browser test runs on both builds that django-htmx ships."""
+
+    def start(*args: Any, **env: str) -> Any:
+        return start_server(*args, **{"LIVE_HTMX": str(request.param), **env})
+
+    return start
+
+
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

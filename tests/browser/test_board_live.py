@@ -189,3 +189,34 @@ def test_demo_board_and_home_page(browser: Any, start_server: Any, db: Any) -> N
     expect(home.locator(f"#board-{team.pk}-summary")).to_contain_text("5 open")
     shot(home, "home")
     assert board.errors == [] and home.errors == []
+
+
+def test_signing_out_in_one_tab_ends_the_others_for_good(
+    browser: Any, start_server: Any, team: Any, alice: Any
+) -> None:
+    """The other tab of that session says so and stops: no reconnect loop (htmx 4.0 beta would
+    retry even 4401; its page's socket element gives way to a notice instead)."""
+    server = start_server()
+    board = open_as(browser, server, alice, f"/boards/{team.slug}/")
+    wait_live(board)
+    home = board.context.new_page()
+    home.goto(server.url + "/")
+    expect(home.locator(LIVE)).to_be_visible(timeout=10_000)
+    connects = server_connects(server)
+
+    home.get_by_role("button", name="Sign out").click()
+
+    expect(board.locator("#live-status[data-state=signed_out]")).to_contain_text("Signed out: sign in again")
+    board.wait_for_timeout(4000)  # htmx 4 would have retried several times by now
+    assert server_connects(server) == connects
+    if board.evaluate("htmx.version").startswith("4"):
+        expect(board.locator("#live-page")).to_contain_text("You were signed out")
+        shot(board, "htmx4-signed-out")
+    else:
+        expect(board.locator(f"#board-{team.pk}-open")).to_have_count(1)  # the page stays as it was
+    assert board.errors == []
+
+
+def server_connects(server: Any) -> int:
+    """How many sockets the server has accepted so far (its log's WSCONNECT lines)."""
+    return server.log_text().count("WSCONNECT /ws/")
