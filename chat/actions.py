@@ -102,17 +102,26 @@ def message_send(
             if sent.body == body and sent.room_id == room.pk:
                 return sent  # the same message again (a resend after a reconnect)
             client_id = None  # a different message that reused the id: keep it, just not deduped
-    with transaction.atomic():
-        seq = Room.objects.next_seq(room.pk)
-        message = Message.objects.create(
-            room=room, author=by, body=body, attachment=attachment, client_id=client_id, seq=seq
-        )
-        publish(
-            room_topic(room.pk),
-            {"kind": "message.created", "room": room.pk, "message": message.pk, "seq": seq},
-        )
-        publish(room_topic(room.pk), {"kind": "typing.stop", "user": by.pk})
-        transaction.on_commit(lambda: _notify_mentions(message, by))
+    try:
+        with transaction.atomic():
+            return _post(room, by, body, client_id, attachment)
+    except IntegrityError:  # the same resend twice at once: the other one stored it first
+        sent = Message.objects.filter(author=by, client_id=client_id, room=room, body=body).first()
+        if client_id is None or sent is None:
+            raise
+        return sent
+
+
+def _post(room: Room, by: Any, body: str, client_id: str | None, attachment: Attachment | None) -> Message:
+    seq = Room.objects.next_seq(room.pk)  # locks the room until commit: one number each, in order
+    message = Message.objects.create(
+        room=room, author=by, body=body, attachment=attachment, client_id=client_id, seq=seq
+    )
+    publish(
+        room_topic(room.pk), {"kind": "message.created", "room": room.pk, "message": message.pk, "seq": seq}
+    )
+    publish(room_topic(room.pk), {"kind": "typing.stop", "user": by.pk})
+    transaction.on_commit(lambda: _notify_mentions(message, by))
     return message
 
 

@@ -193,6 +193,22 @@ UZ: dict[str, str | list[str]] = {
     "Due this week": "Shu hafta muddati tugaydi",
     "Nothing due this week.": "Shu hafta muddati tugaydigan vazifa yoʻq.",
     "today": "bugun",
+    # without a socket (live/poll.py) and sockets ended for good (live/consumers.py)
+    "Refreshing every %(every)s s": "Har %(every)s soniyada yangilanmoqda",
+    "Live updates are off: this page refreshes itself every few seconds.": "Jonli yangilanishlar oʻchiq: sahifa har bir necha soniyada oʻzini yangilaydi.",
+    "Live updates stopped: reload": "Jonli yangilanishlar toʻxtadi: qayta yuklang",
+    "Live updates stopped: reload the page.": "Jonli yangilanishlar toʻxtadi: sahifani qayta yuklang.",
+    "You were signed out": "Siz tizimdan chiqdingiz",
+    "Sign in again to see this page and its live updates.": "Bu sahifani va uning jonli yangilanishlarini koʻrish uchun qayta kiring.",
+    "No access to this page": "Bu sahifaga ruxsat yoʻq",
+    "It was removed, or you are no longer one of the people who may see it.": "U oʻchirilgan yoki siz endi uni koʻra oladiganlar qatorida emassiz.",
+    "Live updates stopped": "Jonli yangilanishlar toʻxtadi",
+    "This page sent more than the server accepts. Reload it to carry on.": "Bu sahifa server qabul qiladiganidan koʻp yubordi. Davom etish uchun uni qayta yuklang.",
+    "Reload": "Qayta yuklash",
+    # a manager's switch for the board's events (tasks/views.py: board_follow)
+    "Only the board's managers choose whether to follow its events.": "Doska hodisalarini kuzatishni faqat uning menejerlari tanlaydi.",
+    "Notifying me of every change": "Har bir oʻzgarish haqida xabar berilmoqda",
+    "Notify me of every change": "Har bir oʻzgarish haqida xabar berilsin",
 }
 
 HERE = Path(__file__).resolve().parent

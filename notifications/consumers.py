@@ -91,9 +91,10 @@ class InboxMixin:
             "notifications/partials/more.html",
             {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None},
         )
-        # The "load more" item is always last in the list: drop it, append the page (which
-        # brings its own "load more" if there is still more).
-        return oob_delete("notif-more") + oob_into("notif-list", "beforeend", page)
+        # In place of the "load more" item that asked for this page (the page brings its own
+        # if there is still more). Idempotent: a second answer finds that item gone.
+        anchor = f"notif-more-{before}"
+        return oob_into(anchor, "beforebegin", page) + oob_delete(anchor)
 
 
 class UserNotificationConsumer(InboxMixin, LiveConsumer):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tasks.actor import acting_as
-from tasks.models import Board, Role, Task
+from tasks.models import Board, Membership, Role, Task
 from tasks.permissions import board_role, may_delete
 from tasks.selectors import assignable_users
 
@@ -27,6 +27,18 @@ def _require_member(board: Board, user: Any) -> str:
     if role is None:
         raise PermissionDenied(_("You are not a member of this board."))
     return role
+
+
+def board_follow(*, board: Board, by: Any, follow: bool) -> bool:
+    """A manager chooses whether the board's task events notify them (notifications/rules.py).
+    Changes only their own membership; anyone else is refused."""
+    membership = Membership.objects.filter(board=board, user=by, role=Role.MANAGER).first()
+    if membership is None:
+        raise PermissionDenied(_("Only the board's managers choose whether to follow its events."))
+    if membership.follows_events != follow:
+        membership.follows_events = follow
+        membership.save(update_fields=["follows_events"])
+    return follow
 
 
 def _check_assignee(board: Board, assignee: Any) -> None:

@@ -11,6 +11,7 @@ and is carried by the live event, so:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -133,6 +134,22 @@ class TaskQuerySet(models.QuerySet["Task"]):
                 count += super(TaskQuerySet, rows).update(**kwargs, version=seq)
                 broadcasts.board_reset(board_id=board_id, seq=seq)
         return count
+
+    def bulk_create(self, objs: Iterable[Task], *args: Any, **kwargs: Any) -> list[Task]:
+        """Bulk insert that still reaches open pages: ``bulk_create`` sends no model signals,
+        so each board's new tasks are stamped with its next change number and its open pages
+        reload their lists (one ``board.reset`` per board, after commit)."""
+        from tasks import broadcasts
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            seqs = {board_id: Board.objects.next_seq(board_id) for board_id in {t.board_id for t in objs}}
+            for task in objs:
+                task.version = seqs[task.board_id]
+            created = super().bulk_create(objs, *args, **kwargs)
+            for board_id, seq in seqs.items():
+                broadcasts.board_reset(board_id=board_id, seq=seq)
+        return created
 
 
 class Task(models.Model):

@@ -15,14 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from live import presence
+from live.poll import nudge, socket_path
 from tasks import actions, broadcasts, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
 from tasks.regions import done_count, open_count
 from tasks.selectors import (
+    WALL_LIMIT,
     activity_for_user,
     board_get_for_user,
     boards_visible_to,
+    following_events,
     task_get_for_user,
     viewer_for,
 )
@@ -34,16 +37,18 @@ def home(request: HttpRequest) -> HttpResponse:
     """Every board the user can see, with live counts, and the activity across them."""
     board_ids = list(boards_visible_to(request.user).values_list("pk", flat=True))
     feed = live.activity_feed(dom.ACTIVITY_FEED, activity_for_user(request.user), show_board=True, oob=False)
-    return render(request, "tasks/home.html", {"board_ids": board_ids, "feed": feed})
+    context = {"board_ids": board_ids, "feed": feed, "live_socket": socket_path("tasks-socket")}
+    return render(request, "tasks/home.html", context)
 
 
 @login_required
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     """The cross-board activity feed on its own, for a wall screen."""
-    activities = activity_for_user(request.user, limit=50)
+    activities = activity_for_user(request.user, limit=WALL_LIMIT)
     feed = live.activity_feed(dom.ACTIVITY_FEED, activities, show_board=True, oob=False)
-    return render(request, "tasks/activity.html", {"feed": feed})
+    context = {"feed": feed, "live_socket": socket_path("activity-socket")}
+    return render(request, "tasks/activity.html", context)
 
 
 def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: int = 200) -> HttpResponse:
@@ -58,6 +63,8 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
         "columns": columns,
         "form": form,
         "presence_id": presence.region_id(broadcasts.board_topic(board.pk)),
+        "live_socket": socket_path("board-socket", board_id=board.pk),
+        "following": following_events(request.user, board),
     }
     return render(request, "tasks/board.html", context, status=status)
 
@@ -67,6 +74,22 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = board_get_for_user(request.user, slug=slug)
     return _board_page(request, board, TaskForm(board=board))
+
+
+@login_required
+@require_POST
+def board_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    """A manager turns the board's event notifications on or off; the answer is the switch."""
+    board = board_get_for_user(request.user, slug=slug)
+    try:
+        following = actions.board_follow(
+            board=board, by=request.user, follow=request.POST.get("follow") == "1"
+        )
+    except PermissionDenied as exc:
+        return _error(request, str(exc), status=403)
+    if not request.htmx:
+        return redirect(board)
+    return render(request, "tasks/partials/follow.html", {"board": board, "following": following})
 
 
 @login_required
@@ -84,7 +107,7 @@ def task_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if request.htmx:
                 context = {"form": TaskForm(board=board), "board": board, "created": task}
-                return render(request, "tasks/partials/task_form.html", context)
+                return nudge(render(request, "tasks/partials/task_form.html", context))
             return redirect(board)
     if request.htmx:
         return render(request, "tasks/partials/task_form.html", {"form": form, "board": board}, status=422)
@@ -98,7 +121,7 @@ def _task_action(request: HttpRequest, pk: int, action: Callable[..., Any]) -> H
     except PermissionDenied as exc:
         return _error(request, str(exc), status=403)
     if request.htmx:
-        return HttpResponse(status=204)
+        return nudge(HttpResponse(status=204))
     return redirect(task.board)
 
 

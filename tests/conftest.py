@@ -45,6 +45,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files shared in tests go to a folder of the run's own (the servers the tests start
+    inherit it), never to the project's media/."""
+    from django.conf import settings
+
+    media = tmp_path_factory.mktemp("media")
+    os.environ["MEDIA_ROOT"] = str(media)
+    settings.MEDIA_ROOT = media
+
+
 @pytest.fixture(autouse=True)
 def _fresh_stats_and_caches() -> Iterator[None]:
     stats.reset()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
@@ -327,3 +331,31 @@ def test_a_message_body_is_always_text(room: Room, alice: Any) -> None:
     message = actions.message_send(room=room, by=alice, body="<img src=x onerror=alert(1)>")
     html = message_item(message)
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_resends_at_the_same_moment_store_one_message(team: Any, alice: Any, monkeypatch: Any) -> None:
+    """Both pass the "sent already?" check before either has stored it: the database's unique
+    (author, client_id) keeps one, and the second gets that one back instead of an error."""
+    room = Room.objects.get(board=team)
+    both_checked = threading.Barrier(2, timeout=10)
+    post = actions._post
+
+    def post_when_both_have_checked(*args: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait()
+        return post(*args)
+
+    monkeypatch.setattr(actions, "_post", post_when_both_have_checked)
+
+    def resend() -> int:
+        try:
+            return actions.message_send(room=room, by=alice, body="Sent twice", client_id="twin").pk
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: resend(), range(2)))
+
+    assert results[0] == results[1]
+    assert list(Message.objects.values_list("body", "client_id")) == [("Sent twice", "twin")]

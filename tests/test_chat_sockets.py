@@ -86,6 +86,26 @@ async def test_three_people_chat_and_the_sender_gets_a_fresh_composer(
     assert await db(Message.objects.count)() == 1
 
 
+async def test_a_message_posted_through_the_api_appears_live_in_the_room(
+    connect: Any, room: Room, alice: Any, bob: Any
+) -> None:
+    watcher = await enter(connect, room, bob)
+
+    def post() -> int:
+        api = Client()
+        api.force_login(alice)
+        return api.post(
+            f"/api/rooms/{room.slug}/messages/",
+            {"body": "Posted by the API"},
+            content_type="application/json",
+        ).status_code
+
+    assert await db(post)() == 201
+
+    messages = await frame_with(watcher, f"room-{room.pk}-messages")
+    assert messages.swap == "beforeend" and "Posted by the API" in messages.text and "Alice" in messages.text
+
+
 async def test_a_resent_message_with_the_same_client_id_is_stored_once(
     connect: Any, room: Room, alice: Any, bob: Any
 ) -> None:

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from live import stats
 from notifications import actions as notes
 from notifications.models import Kind, Notification
+from tests.dom import page_of
 from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,6 +100,25 @@ async def test_get_notifications_answers_this_socket_only(
 
     assert "listed" in by_id(await next_frame(asking, 3))["notif-list"].text
     assert await quiet(other_tab, 0.3)
+
+
+async def test_the_next_page_lands_in_place_of_its_button_once_even_if_asked_twice(
+    connect: Any, alice: Any, bob: Any
+) -> None:
+    for index in range(25):
+        await notify(alice, f"note {index}", bob)
+    asking = await connect("/ws/notifications/user/", alice)
+    page = page_of(await next_frame(asking, 3))  # the snapshot: the panel's first 20 and "load more"
+    [button] = [i for i in page.ids() if i.startswith("notif-more-")]
+
+    for _ in range(2):  # a retried frame, or a double click
+        before = button.removeprefix("notif-more-")
+        await asking.send_to(text_data=json.dumps({"action": "get_notifications", "before": before}))
+        page.apply(await next_frame(asking, 3))
+
+    shown = [i for i in page.ids() if i.startswith("notif-") and i[6:].isdigit()]
+    assert len(shown) == 25 and page.duplicates == []
+    assert button not in page.ids() and not any(i.startswith("notif-more-") for i in page.ids())
 
 
 async def test_another_users_notification_id_changes_and_reveals_nothing(

@@ -157,3 +157,40 @@ def test_every_page_carries_the_content_security_policy(as_alice: Client, team: 
         assert directives["style-src"] == "'self'", path
         assert directives["connect-src"] == "'self'", path  # the socket goes to this site only
         assert directives["frame-ancestors"] == "'none'", path
+
+
+def test_a_manager_chooses_whether_the_boards_events_notify_them(
+    team: Board, manager: Any, alice: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from notifications.models import Kind, Notification
+    from tasks.models import Membership
+
+    client = Client()
+    client.force_login(manager)
+    assert "Notifying me of every change" in client.get(f"/boards/{team.slug}/").content.decode()
+
+    off = client.post(f"/boards/{team.slug}/follow/", {"follow": "0"}, **HTMX)
+    assert off.status_code == 200 and 'aria-pressed="false"' in off.content.decode()
+    assert not Membership.objects.get(board=team, user=manager).follows_events
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.task_create(board=team, by=alice, title="Nobody told Maya")
+    assert not Notification.objects.filter(recipient=manager).exists()
+
+    on = client.post(f"/boards/{team.slug}/follow/", {"follow": "1"}, **HTMX)
+    assert 'aria-pressed="true"' in on.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.task_create(board=team, by=alice, title="Maya hears of this")
+    assert list(Notification.objects.filter(recipient=manager).values_list("kind", flat=True)) == [
+        Kind.BOARD_EVENT
+    ]
+
+
+def test_only_managers_have_the_follow_switch_and_others_are_refused(team: Board, alice: Any) -> None:
+    from tasks.models import Membership
+
+    client = Client()
+    client.force_login(alice)
+    assert "board-follow" not in client.get(f"/boards/{team.slug}/").content.decode()
+    refused = client.post(f"/boards/{team.slug}/follow/", {"follow": "1"}, **HTMX)
+    assert refused.status_code == 403 and "managers" in refused.content.decode()
+    assert not Membership.objects.filter(user=alice, role="manager").exists()

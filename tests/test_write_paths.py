@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from tasks import actions
@@ -59,6 +60,40 @@ def test_bulk_update_bumps_versions_and_resets_the_boards_pages(
     team.refresh_from_db()
     assert set(Task.objects.values_list("version", flat=True)) == {team.seq}
     assert published == [(f"board.{team.pk}", {"kind": "topic.reset", "board": team.pk, "seq": team.seq})]
+
+
+def test_bulk_create_stamps_the_tasks_and_resets_the_boards_pages(
+    team: Board, private: Board, alice: Any, published: list, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        Task.objects.bulk_create(
+            [Task(board=team, title="a"), Task(board=team, title="b"), Task(board=private, title="c")]
+        )
+
+    team.refresh_from_db(), private.refresh_from_db()
+    assert set(Task.objects.filter(board=team).values_list("version", flat=True)) == {team.seq}
+    assert set(Task.objects.filter(board=private).values_list("version", flat=True)) == {private.seq}
+    assert sorted(published, key=lambda p: p[0]) == sorted(
+        [
+            (f"board.{team.pk}", {"kind": "topic.reset", "board": team.pk, "seq": team.seq}),
+            (f"board.{private.pk}", {"kind": "topic.reset", "board": private.pk, "seq": private.seq}),
+        ],
+        key=lambda p: p[0],
+    )
+
+
+def test_nothing_is_published_for_a_bulk_create_that_rolls_back(
+    team: Board, published: list, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Task.objects.bulk_create([Task(board=team, title="never")])
+            raise RuntimeError("rolled back")
+        Task.objects.bulk_create([Task(board=team, title="kept")])
+
+    assert len(callbacks) == 1  # the kept one's only
+    assert [e["kind"] for _, e in published] == ["topic.reset"]
+    assert list(Task.objects.values_list("title", flat=True)) == ["kept"]
 
 
 def test_moving_a_task_to_another_board_removes_it_from_the_old_one(

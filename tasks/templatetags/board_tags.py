@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from tasks import dom
 
@@ -19,7 +21,9 @@ def dom_id(kind: str, *args: Any) -> str:
 
 
 @register.filter
-def display_name(user: Any) -> str:
+def display_name(user: Any) -> SafeString | str:
+    """The person's name as text, in a <bdi>: a name written right to left (or holding a
+    direction override) cannot turn the words around it."""
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return format_html("<bdi>{}</bdi>", user.get_full_name() or user.get_username())
