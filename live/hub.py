@@ -351,13 +351,16 @@ class Hub:
         }
         seq = message.get("seq")
         sent = 0
+        viewers = self._viewers_on(topic)  # again: sockets may have come during the render
         for page, members in list(pages.items()):
-            page_frames = {language: frames[language].get(page) for language in languages}
+            # each distinct viewer's text, picked once: a user's tabs (and, for a frame that is
+            # the same for everyone, every socket) share it, and a socket costs a lookup
+            texts: dict[Viewer, str | None] = {}
+            for viewer in viewers.get(page, ()):
+                frame = frames.get(viewer.language, {}).get(page)
+                texts[viewer] = frame if frame is None or isinstance(frame, str) else frame.pick(viewer)
             for sock in tuple(members):
-                frame = page_frames.get(sock.viewer.language)
-                if frame is None:
-                    continue
-                text = frame if isinstance(frame, str) else frame.pick(sock.viewer)
+                text = texts.get(sock.viewer)
                 if text:
                     sock.deliver(topic, seq, text)
                     sent += 1

@@ -8,6 +8,7 @@ open boards, the random-disconnect run with thousands of events, the slow reader
 docs/reliability.md with them, the machine and the date.
 
     .venv/bin/python scripts/reliability.py                  # every fault test, full size
+    .venv/bin/python scripts/reliability.py --scale ci       # the suite's sizes, figures only
     .venv/bin/python scripts/reliability.py -k killed        # a pytest -k selection
 
 Needs what the tests need (redis-server for the Redis faults). Loopback only; every test is
@@ -29,29 +30,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "reliability.md"
 TESTS = ["tests/test_faults.py", "tests/test_faults_sqlite.py", "tests/test_faults_random.py"]
-START, END = "<!-- full-size runs: written by scripts/reliability.py -->", "<!-- end of full-size runs -->"
 BLOCK = re.compile(r"^\[(?P<title>[^\]]+)\]\n(?P<body>(?:  .*\n)+)", re.MULTILINE)
 
 
-def run(selection: str | None) -> tuple[str, int, float]:
+def markers(scale: str) -> tuple[str, str]:
+    return (
+        f"<!-- {scale}-size runs: written by scripts/reliability.py -->",
+        f"<!-- end of {scale}-size runs -->",
+    )
+
+
+def run(selection: str | None, scale: str) -> tuple[str, int, float]:
     command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *TESTS]
     if selection:
         command += ["-k", selection]
-    env = {**os.environ, "FAULTS_SCALE": "full", "REQUIRE_SERVICES": "1"}
+    env = {**os.environ, "FAULTS_SCALE": scale, "REQUIRE_SERVICES": "1"}
     env.setdefault("SQLITE_TEST_NAME", "/tmp/taskboard-reliability.sqlite3")
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3 * 3600)
     return done.stdout + done.stderr, done.returncode, time.monotonic() - started
 
 
-def section(output: str, returncode: int, seconds: float) -> str:
+def section(output: str, returncode: int, seconds: float, scale: str) -> str:
     summary = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed)", line)]
+    start, end = markers(scale)
     lines = [
-        START,
+        start,
         "",
         f"Taken {datetime.date.today()} on {platform.node()} ({os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}), "
-        f"FAULTS_SCALE=full, {seconds / 60:.0f} min in all: {summary[-1] if summary else 'no summary'}"
+        f"FAULTS_SCALE={scale}, {seconds / 60:.0f} min in all: {summary[-1] if summary else 'no summary'}"
         + ("" if returncode == 0 else " **(a test failed: see its figures)**"),
         "",
     ]
@@ -61,18 +69,20 @@ def section(output: str, returncode: int, seconds: float) -> str:
             name, _, value = row.strip().partition(": ")
             lines.append(f"| {name} | `{value}` |")
         lines.append("")
-    return "\n".join([*lines, END])
+    return "\n".join([*lines, end])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", dest="selection", help="a pytest -k expression")
+    parser.add_argument("--scale", choices=["full", "ci"], default="full")
     args = parser.parse_args()
-    output, returncode, seconds = run(args.selection)
-    new = section(output, returncode, seconds)
+    output, returncode, seconds = run(args.selection, args.scale)
+    new = section(output, returncode, seconds, args.scale)
+    start, end = markers(args.scale)
     text = DOC.read_text()
-    if START in text and END in text:
-        text = text[: text.index(START)] + new + text[text.index(END) + len(END) :]
+    if start in text and end in text:
+        text = text[: text.index(start)] + new + text[text.index(end) + len(end) :]
     else:
         text += "\n" + new + "\n"
     DOC.write_text(text)

@@ -28,6 +28,11 @@ BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
 TASK_EVENTS = ("task.changed", "task.deleted")
 
 
+def _seq(board: int) -> int:
+    """The board's change number, read once per render pass for all its regions."""
+    return once(("board_seq", board), lambda: current_seq(board))
+
+
 def _count(board: int, which: str) -> dict[str, Any]:
     counts = once(("board_counts", board), lambda: board_counts(board))  # one query for both
     return {"value": counts[f"{which}_count"]}
@@ -40,7 +45,7 @@ open_count = Region(
     refresh_on=TASK_EVENTS,
     context=lambda board: _count(board, "open"),
     pages=(BOARD,),
-    version=lambda board: current_seq(board),
+    version=_seq,
 ).register()
 
 done_count = Region(
@@ -50,7 +55,7 @@ done_count = Region(
     refresh_on=TASK_EVENTS,
     context=lambda board: _count(board, "done"),
     pages=(BOARD,),
-    version=lambda board: current_seq(board),
+    version=_seq,
 ).register()
 
 summary = Region(
@@ -60,7 +65,7 @@ summary = Region(
     refresh_on=TASK_EVENTS,
     context=lambda board: board_summary(Board.objects.get(pk=board)),
     pages=(TASKS,),
-    version=lambda board: current_seq(board),
+    version=_seq,
 ).register()
 
 
@@ -84,5 +89,5 @@ due_soon_region = Region(
     refresh_on=TASK_EVENTS,
     context=due_soon,
     pages=(BOARD,),
-    version=lambda board: current_seq(board),
+    version=_seq,
 ).register()

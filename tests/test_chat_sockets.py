@@ -14,6 +14,7 @@ from django.test import Client
 
 from chat import actions
 from chat.models import Message, ReadPosition, Room
+from live.hub import Hub
 from live.protocol import CloseCode
 from tests.frames import by_id, next_frame, quiet
 
@@ -179,13 +180,19 @@ async def test_presence_with_two_tabs_of_one_user(
     while "Alice" not in (await frame_with(watcher, here)).text:
         pass
 
+    store, topic = (await Hub.current()).presence, f"room.{room.pk}"
+
     await tab1.disconnect()
     after_one = await presence_updates(watcher, room, 3)  # longer than the grace period and a check
+    still_here = await store.states(topic)
     await tab2.disconnect()
+    in_the_grace = await store.states(topic)  # a reload's reconnect would land in this window
     after_both = await presence_updates(watcher, room, 4)
 
-    assert all("Alice" in update for update in after_one)  # one tab left: still here throughout
+    assert alice.pk in still_here and all("Alice" in update for update in after_one)  # one tab left
+    assert alice.pk in in_the_grace  # her last tab closed a moment ago: not gone yet
     assert after_both and "Alice" not in after_both[-1] and "Bob" in after_both[-1]
+    assert alice.pk not in await store.states(topic)
 
 
 async def test_read_position_is_monotonic_and_seen_by_follows_live(
@@ -216,7 +223,7 @@ async def test_a_private_room_refuses_outsiders_4403_and_nothing_leaks(
 
     assert status.attrs["data-state"] == "forbidden"
     assert closed == {"type": "websocket.close", "code": CloseCode.FORBIDDEN}
-    assert "classified" not in str(status)
+    assert await outsider.receive_nothing(timeout=0.5)  # the message reached nobody outside
 
 
 async def test_a_shared_image_appears_live_with_its_preview(

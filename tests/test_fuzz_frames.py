@@ -172,7 +172,7 @@ class Route:
         }[self.name]
 
 
-ALWAYS = ("live-error", "live-status", "presence-", "notif-badge", "notif-list", "notif-more")
+ALWAYS = ("live-error", "live-status", "presence-", "notif-badge", "notif-list", "notif-more-")
 ROUTES = (
     Route("board", (*INBOX, "task.create", *TASK_REFS), (*ALWAYS, "task-form")),
     Route("tasks", INBOX, ALWAYS),

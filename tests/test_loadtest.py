@@ -3,6 +3,8 @@ asserted, counts are)."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +38,34 @@ def test_load_tester_counts_every_delivery_and_the_servers_work(start_server: An
     assert result.server["renders_per_event"] <= 6 and result.server["queries_per_event"] <= 4
     assert set(result.latency_ms) == {"p50", "p95", "p99", "max", "mean"}
     assert "| product | 6 | 6 |" in table([result])
+
+
+def test_the_command_writes_json_and_a_plot_with_the_servers_memory(
+    start_server: Any, team: Any, tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+
+    server = start_server()
+    figures, picture = tmp_path / "run.json", tmp_path / "run.png"
+
+    call_command(
+        "loadtest",
+        url=server.url,
+        sockets=4,
+        events=2,
+        rate=20,
+        pid=server.process.pid,
+        json_path=str(figures),
+        plot_path=str(picture),
+        quiet=True,
+        max_seconds=60,
+        stdout=io.StringIO(),
+    )
+
+    summary = json.loads(figures.read_text())
+    assert (summary["delivered"], summary["expected"], summary["dropped"]) == (8, 8, 0)
+    assert summary["server_rss_kb_before"] > 0 and summary["server_rss_kb_after_open"] > 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_load_tester_refuses_other_hosts() -> None:

@@ -162,6 +162,22 @@ def test_reminder_once_per_person_per_day_even_when_run_twice(team: Board, alice
     assert "1 task due today: ‘Mine today’" in html.unescape(str(item(reminder)))
 
 
+def test_no_reminder_for_a_deactivated_person_or_a_board_they_left(
+    team: Board, private: Board, alice: Any, bob: Any
+) -> None:
+    from tasks.models import Membership
+
+    today = timezone.localdate()
+    actions.task_create(board=private, by=alice, title="Left behind", due_date=today)
+    actions.task_create(board=team, by=alice, title="Bob's, but he left", due_date=today, assignee=bob)
+    Membership.objects.filter(board=private, user=alice).delete()  # alice is off the private board
+    type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    Notification.objects.all().delete()
+
+    assert send_due_today_reminders() == 0
+    assert not Notification.objects.exists()
+
+
 def test_celery_task_runs_eagerly_by_default(team: Board, alice: Any) -> None:
     from notifications.tasks import send_due_today_reminders as job
 

@@ -48,3 +48,31 @@ async def test_the_ops_page_and_stats_are_for_staff_only(alice: Any, team: Any) 
 
     assert page.status_code == 302 and "/admin/login/" in page["Location"]
     assert await database_sync_to_async(stats)() == 403
+
+
+async def test_the_table_shows_the_event_rate_fan_out_times_and_drops(
+    connect: Any, team: Any, alice: Any, admin_user: Any
+) -> None:
+    from live import stats
+    from tasks import actions
+
+    socket = await connect(f"/ws/boards/{team.pk}/", alice)
+    await next_frame(socket, 3)
+    hub = await Hub.current()
+    await hub.reporter.report(hub.figures())  # the baseline of the rate
+    for title in ("One", "Two"):
+        await database_sync_to_async(actions.task_create)(board=team, by=alice, title=title)
+        await next_frame(socket, 3)
+    stats.counters["dropped"] += 1  # as the hub counts an event that never came
+    await hub.reporter.report(hub.figures())
+
+    html = (await database_sync_to_async(get_ops)(admin_user, HTTP_HX_REQUEST="true")).content.decode()
+
+    row = html[html.index("<tbody") :]
+    cells = [cell.strip() for cell in row.split('<td class="px-3 py-2 text-right tabular-nums')[1:5]]
+    events_per_s = float(cells[1].split(">", 1)[1].split("<", 1)[0])
+    fanout = cells[2].split(">", 1)[1].split("<", 1)[0]
+    dropped = cells[3].split(">", 1)[1].split("<", 1)[0]
+    assert events_per_s > 0
+    assert "–" not in fanout and all(float(ms) >= 0 for ms in fanout.split(" / "))
+    assert dropped == "1" and "text-red-700" in cells[3]

@@ -46,9 +46,12 @@ def test_two_people_chat_with_typing_and_presence(
     expect(theirs.locator(f"#typing-room-{room.pk}")).to_have_text("")
     expect(mine.locator(f"#room-{room.pk}-seen")).to_have_text(re.compile("Seen by Bob"))
 
-    theirs.locator("#message").fill("On it")
+    theirs.locator("#message").press_sequentially("On it", delay=20)  # typed, so Alice sees it
+    expect(mine.locator(f"#typing-room-{room.pk}")).to_have_text("Bob is typing…")
+    expect(theirs.locator(f"#typing-room-{room.pk}")).to_have_text("")
     theirs.locator("#message").press("Enter")
     expect(mine.locator(f"#room-{room.pk}-messages li").last).to_contain_text("On it")
+    expect(mine.locator(f"#typing-room-{room.pk}")).to_have_text("")
     expect(mine.locator("#notif-badge")).to_have_attribute("data-count", "0")
     expect(theirs.locator("#notif-badge")).to_have_attribute("data-count", "1")  # the mention
     shot(mine, "chat")
