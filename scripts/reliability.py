@@ -18,6 +18,8 @@ bounded in time. Not part of the suite: figures to read, on a machine left alone
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import datetime
 import os
 import platform
@@ -51,6 +53,17 @@ def run(selection: str | None, scale: str) -> tuple[str, int, float]:
     return done.stdout + done.stderr, done.returncode, time.monotonic() - started
 
 
+def split_row(row: str) -> tuple[str, str]:
+    """``name: value``, where the name may hold ": " too: the first split whose value reads as
+    a Python literal, else the first split."""
+    starts = [i for i in range(len(row)) if row.startswith(": ", i)]
+    for at in starts:
+        with contextlib.suppress(ValueError, SyntaxError):
+            ast.literal_eval(row[at + 2 :])
+            return row[:at], row[at + 2 :]
+    return (row[: starts[0]], row[starts[0] + 2 :]) if starts else (row, "")
+
+
 def section(output: str, returncode: int, seconds: float, scale: str) -> str:
     summary = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     start, end = markers(scale)
@@ -66,7 +79,7 @@ def section(output: str, returncode: int, seconds: float, scale: str) -> str:
     for match in BLOCK.finditer(output):
         lines += [f"#### {match['title']}", "", "| figure | value |", "|---|---|"]
         for row in match["body"].splitlines():
-            name, _, value = row.strip().partition(": ")
+            name, value = split_row(row.strip())
             lines.append(f"| {name} | `{value}` |")
         lines.append("")
     return "\n".join([*lines, end])

@@ -28,22 +28,25 @@ from django.utils.translation import get_language
 from live import stats
 from live.cache import LRU
 from live.fragments import oob_delete, oob_into
-from live.registry import Variants, Viewer, once, render, renders, viewers_of
+from live.registry import Parts, Variants, Viewer, once, render, renders, viewers_of
 from tasks import dom
 from tasks.broadcasts import board_topic
 from tasks.models import Activity, Task
 from tasks.permissions import may_delete
 from tasks.selectors import (
     ACTIVITY_LIMIT,
+    DONE_LIMIT,
     WALL_LIMIT,
     BoardState,
     activity_for_user,
     activity_on_boards,
     board_activity,
+    board_counts,
     board_seqs,
     board_state,
     boards_visible_to,
     current_seq,
+    done_tasks_upto,
     restricted_board_ids,
 )
 
@@ -126,7 +129,7 @@ def board_regions(
 
 
 @renders("task.changed", "task.deleted")
-def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants | Parts]:
     board_id = event["board"]
     task = None
     if event["kind"] == "task.changed":
@@ -139,7 +142,7 @@ def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | 
     if event.get("activity"):
         activity = Activity.objects.filter(pk=event["activity"]).select_related("actor", "board").first()
 
-    frames: dict[str, str | Variants] = {}
+    frames: dict[str, str | Variants | Parts] = {}
     if BOARD in pages:
         frames[BOARD] = _board_frame(event, task, activity)
     feeds = pages & {TASKS, ACTIVITY}  # (the summary card on the home page is a declared region)
@@ -184,7 +187,9 @@ def _feed_frames(activity: Activity, feeds: frozenset[str]) -> dict[str, str | V
     return frames
 
 
-def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | None) -> str | Variants:
+def _board_frame(
+    event: dict[str, Any], task: Task | None, activity: Activity | None
+) -> str | Variants | Parts:
     board_id = event["board"]
     shared = ""  # the counters are declared regions (tasks/regions.py)
     if activity is not None:
@@ -192,7 +197,7 @@ def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | 
             dom.board_activity(board_id), "afterbegin", activity_item(activity, show_board=False)
         )
     if task is None:  # deleted, moved away, or gone before we got here
-        return oob_delete(dom.task(event["task"])) + shared
+        return _refilling_done(event, oob_delete(dom.task(event["task"])) + shared)
 
     # A change moves the card to the top of its list (lists are ordered by last change).
     # Creation only inserts: the card is on no page yet.
@@ -206,7 +211,38 @@ def _board_frame(event: dict[str, Any], task: Task | None, activity: Activity | 
     def can_delete(viewer: Viewer) -> bool:
         return may_delete(user_id=viewer.user_id, manages_board=viewer.manages(board_id), task=task)
 
-    return Variants(key=can_delete, frames=frames)
+    variants = Variants(key=can_delete, frames=frames)
+    if event.get("verb") in ("reopened", "moved"):
+        return _refilling_done(event, variants)
+    return variants
+
+
+def _refilling_done(event: dict[str, Any], frame: str | Variants) -> str | Variants | Parts:
+    """A card left the Done list (deleted, reopened, moved away). The list shows the latest
+    DONE_LIMIT, so when more are done than that, the one that now comes into view is on no
+    page yet: send the whole list, as it stood at this event, once per audience present (who
+    may delete which cards)."""
+    board_id = event["board"]
+    counts = once(("board_counts", board_id), lambda: board_counts(board_id))  # the counters' read
+    if counts["done_count"] < DONE_LIMIT:
+        return frame
+    tasks = done_tasks_upto(board_id, event["seq"])
+
+    def deletable(viewer: Viewer) -> object:
+        if viewer.manages(board_id):
+            return "all"
+        return frozenset(task.pk for task in tasks if task.created_by_id == viewer.user_id)
+
+    lists: dict[object, str] = {}
+    for viewer in viewers_of(BOARD):
+        key = deletable(viewer)
+        if key not in lists:
+            cards = [card(task, can_delete=key == "all" or task.pk in key) for task in tasks]  # type: ignore[operator]
+            lists[key] = render(
+                "tasks/partials/task_list.html",
+                {"board_id": board_id, "which": "done", "cards": cards, "oob": True},
+            )
+    return Parts([frame, Variants(key=deletable, frames=lists)])
 
 
 # --- snapshots -----------------------------------------------------------------------------

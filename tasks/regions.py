@@ -33,30 +33,25 @@ def _seq(board: int) -> int:
     return once(("board_seq", board), lambda: current_seq(board))
 
 
-def _count(board: int, which: str) -> dict[str, Any]:
-    counts = once(("board_counts", board), lambda: board_counts(board))  # one query for both
-    return {"value": counts[f"{which}_count"]}
+def _counter(which: str) -> Region:
+    """The Open or the Done counter; both read the board's counts in one query per pass."""
+
+    def context(board: int) -> dict[str, Any]:
+        counts = once(("board_counts", board), lambda: board_counts(board))
+        return {"value": counts[f"{which}_count"]}
+
+    return Region(
+        dom_id=f"board-{{board}}-{which}-count",
+        template="tasks/partials/task_count.html",
+        topic="board.{board}",
+        refresh_on=TASK_EVENTS,
+        context=context,
+        pages=(BOARD,),
+        version=_seq,
+    ).register()
 
 
-open_count = Region(
-    dom_id="board-{board}-open-count",
-    template="tasks/partials/task_count.html",
-    topic="board.{board}",
-    refresh_on=TASK_EVENTS,
-    context=lambda board: _count(board, "open"),
-    pages=(BOARD,),
-    version=_seq,
-).register()
-
-done_count = Region(
-    dom_id="board-{board}-done-count",
-    template="tasks/partials/task_count.html",
-    topic="board.{board}",
-    refresh_on=TASK_EVENTS,
-    context=lambda board: _count(board, "done"),
-    pages=(BOARD,),
-    version=_seq,
-).register()
+open_count, done_count = _counter("open"), _counter("done")
 
 summary = Region(
     dom_id="board-{board}-summary",

@@ -117,6 +117,12 @@ def board_counts(board_id: int) -> dict[str, int]:
     return {"seq": seq, "open_count": open_count, "done_count": done_count}
 
 
+def done_tasks_upto(board_id: int, seq: int) -> list[Task]:
+    """The Done list as it stood at change number ``seq`` (the latest DONE_LIMIT), leaving
+    out tasks changed since: their own events, still to come, place them."""
+    return list(_task_rows(board_id).filter(completed=True, version__lte=seq)[:DONE_LIMIT])
+
+
 def board_state(board_id: int, *, attempts: int = 3) -> BoardState:
     """The board's lists and counters as of one change number.
 

@@ -385,3 +385,29 @@ async def test_every_pushed_fragment_has_an_id_and_explicit_swap(connect: Any, t
         assert element.id and element.swap
     assert "<b id=" not in frame and "&lt;b id=" in frame  # user content is text, never markup
     assert f"task-{task.pk}" in frame
+
+
+async def test_a_card_leaving_a_full_done_list_brings_the_next_one_into_view(
+    connect: Any, team: Any, alice: Any, bob: Any
+) -> None:
+    """The Done list shows the latest 30. Deleting or reopening one of them sends the list
+    whole, as it stood at that change, so the 31st comes into view (a page had never seen it)."""
+    from tasks.selectors import DONE_LIMIT
+
+    def fill() -> list[Task]:
+        tasks = [actions.task_create(board=team, by=alice, title=f"Done {i}") for i in range(DONE_LIMIT + 1)]
+        return [actions.task_complete(task=task, by=alice) for task in tasks]
+
+    done = await db(fill)()
+    oldest, newest = done[0], done[-1]
+    mine, theirs = await board_socket(connect, team, alice), await board_socket(connect, team, bob)
+
+    await db(actions.task_reopen)(task=newest, by=alice)
+
+    for socket, may_delete in ((mine, True), (theirs, False)):
+        frame = by_id(await next_frame(socket, 3))
+        listed = frame[f"board-{team.pk}-done"]
+        assert listed.swap == "true" and len(listed.children_ids) == DONE_LIMIT
+        assert f"task-{oldest.pk}" in listed.children_ids and f"task-{newest.pk}" not in listed.children_ids
+        assert ("Delete “Done 0”" in listed.html) is may_delete  # each sees their own controls
+        assert f"task-{newest.pk}" in frame[f"board-{team.pk}-open"].children_ids

@@ -10,6 +10,8 @@ OUTPUT = """.
 [fault 2: server SIGKILL, restarted on the same port]
   sockets: 1000
   back within 10 s: 960/833
+  page model: oob targets missing / ids added twice: (0, 0)
+  latency (ms): {'p50': 1.5, 'max': 2.0}
   problems: []
 .
 [fault 7: a reader that never reads (serve.sh)]
@@ -36,4 +38,6 @@ def test_each_printed_block_becomes_a_table_between_the_markers() -> None:
     assert "#### fault 2: server SIGKILL, restarted on the same port" in text
     assert "| back within 10 s | `960/833` |" in text
     assert "| deliveries missing on normal pages | `{}` |" in text
+    assert "| page model: oob targets missing / ids added twice | `(0, 0)` |" in text
+    assert "| latency (ms) | `{'p50': 1.5, 'max': 2.0}` |" in text
     assert "a test failed" not in text and "a test failed" in script.section(OUTPUT, 1, 1, "ci")  # type: ignore[attr-defined]
