@@ -196,6 +196,9 @@ LIVE = {
     "MAX_SOCKET_AGE": env_int("LIVE_MAX_SOCKET_AGE", 6 * 3600),
     # The hub re-joins its channel-layer groups this often (below group_expiry).
     "GROUP_REFRESH": env_int("LIVE_GROUP_REFRESH", 60),
+    # ... and checks this often that the layer still has them (a Redis that restarted empty
+    # forgets them without an error: live/layer.py); if not, it re-joins and re-syncs.
+    "LAYER_CHECK": env_int("LIVE_LAYER_CHECK", 2),
     # A topic nobody in this process watches any more is left after this grace period, so
     # a quick reconnect does not churn group membership.
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),

@@ -12,8 +12,10 @@ So an event costs one channel-layer message per process, a bounded number of ren
 queries, and one cheap write per socket. The hub also:
 - notices gaps in a topic's change numbers (an event the layer dropped) and re-sends a
   fresh snapshot to the affected sockets, so a drop is counted and healed, never silent;
-- re-joins its groups periodically (group expiry, a Redis restart) and re-syncs its sockets
-  after the layer has been unreachable;
+- re-joins its groups periodically (group expiry), checks every few seconds that the layer
+  still has them (a Redis that restarted empty forgets them without an error: live/layer.py),
+  and after an outage re-joins and re-syncs every page; meanwhile the pages say
+  "reconnecting" and poll over HTTP;
 - sends the heartbeat that keeps the connection indicator green, and rotates sockets with
   close code 1012 before any server timeout would close them for good.
 """
@@ -36,6 +38,7 @@ from django.db import connection
 from django.utils import translation
 
 from live import ops, presence, registry, sessions, stats
+from live.layer import MARKER, remembers
 from live.ordering import TopicOrder
 from live.publish import EVENT_TYPE, group_name
 from live.registry import Viewer
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRESENCE_BATCH = 0.5  # seconds over which arrivals and departures are gathered
+RECOVERY_RETRY = 1.0  # seconds between attempts to re-join the groups of an unreachable layer
 PRESENCE_CHANGED, TYPING_START, TYPING_STOP = "presence.changed", "typing.start", "typing.stop"
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
@@ -83,7 +87,7 @@ class Hub:
         self._viewers: dict[str, dict[str, frozenset[Viewer]]] = {}  # topic -> page -> distinct viewers
         self._release_at: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._layer_down = False
+        self._recovery: asyncio.Task[None] | None = None
         self.reporter = ops.Reporter()
         self.presence = presence.make_store()
         self.typing = Typing()
@@ -107,6 +111,10 @@ class Hub:
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel("live-hub.")
+        try:
+            await self.layer.group_add(MARKER, self.channel)
+        except Exception:  # the layer check finds it missing and recovers once it can
+            logger.warning("channel layer unreachable at start", exc_info=True)
         self._tasks = [
             asyncio.create_task(self._listen(), name="live-hub-listen"),
             asyncio.create_task(self._housekeeping(), name="live-hub-housekeeping"),
@@ -114,6 +122,8 @@ class Hub:
         ]
 
     async def stop(self) -> None:
+        if self._recovery is not None:
+            self._tasks.append(self._recovery)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -214,20 +224,14 @@ class Hub:
 
     async def _listen(self) -> None:
         while True:
-            if self._layer_down:
-                # Recover as soon as the layer answers, not when an event next arrives: a Redis
-                # that restarted empty has forgotten our groups, so none would.
-                await self._recover()
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if not self._layer_down:
-                    logger.exception("channel layer unreachable; pages will be re-synced")
-                self._layer_down = True
+                logger.exception("channel layer unreachable; pages will be re-synced")
                 stats.counters["layer_errors"] += 1
-                await asyncio.sleep(1)
+                await self._recover_soon(unreachable=True)
                 continue
             if message.get("type") != EVENT_TYPE:
                 continue
@@ -237,22 +241,77 @@ class Hub:
                 stats.counters["render_errors"] += 1
                 logger.exception("live event failed: %r", message)
 
-    async def _recover(self) -> None:
-        """The layer is back: re-join every group and re-sync every socket (events were lost)."""
-        try:
-            # Pooled connections from before the outage are dead, and redis-py does not retry:
-            # each would fail once more, losing the publish that drew it. Start afresh.
-            close_pools = getattr(self.layer, "close_pools", None)
-            if close_pools is not None:
-                await close_pools()
-            await self._refresh_groups()
-        except Exception:
-            return
-        self._layer_down = False
+    def _recover_soon(self, *, unreachable: bool) -> asyncio.Task[None]:
+        """Start recovering from a layer that lost this process's memberships and messages
+        (one recovery at a time); the task ends once every page is re-synced."""
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover(unreachable), name="live-hub-recover")
+        return self._recovery
+
+    async def _recover(self, unreachable: bool) -> None:
+        """Re-join every group as soon as the layer answers, then re-sync every page (events
+        were lost). While the layer is ``unreachable`` the pages say "reconnecting", which
+        makes them poll their live regions over HTTP (live/poll.py) until the re-sync."""
+        if unreachable:
+            await self._show_status("reconnecting", announce=True)
+        while True:
+            if unreachable:
+                await asyncio.sleep(RECOVERY_RETRY)
+            try:
+                # Pooled connections from before the outage may be dead: start afresh.
+                close_pools = getattr(self.layer, "close_pools", None)
+                if close_pools is not None:
+                    await close_pools()
+                await self._refresh_groups()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                unreachable = True
+                continue
+            break
         stats.counters["layer_recoveries"] += 1
-        logger.warning("channel layer reachable again; re-syncing %d topics", len(self.sockets))
-        for topic in list(self.sockets):
-            await self.resync(topic)
+        logger.warning("channel layer has this process's groups again; re-syncing its pages")
+        # What this process waited for is gone: each topic's order starts afresh from the
+        # snapshots below, so the next event is not held up for changes that were lost.
+        for handle in self._release_at.values():
+            handle.cancel()
+        self._release_at.clear()
+        self._order.clear()
+        for sock in self.local_sockets():
+            try:
+                await sock.resync()
+            except Exception:
+                logger.exception("could not re-sync a page")
+
+    async def _check_layer(self) -> None:
+        """Recover if the layer forgot this process (a Redis that restarted empty while our
+        blocking pop reconnected to it without an error) or cannot be reached."""
+        if self._recovery is not None and not self._recovery.done():
+            return
+        try:
+            intact = await remembers(self.layer, self.channel)
+        except Exception:
+            stats.counters["layer_errors"] += 1
+            self._recover_soon(unreachable=True)
+            return
+        if not intact:
+            stats.counters["layer_forgot"] += 1
+            logger.warning("the channel layer forgot this process's groups (restarted empty?)")
+            self._recover_soon(unreachable=False)
+
+    async def _show_status(self, state: str, *, announce: bool) -> int:
+        """Put every ready page's connection indicator in ``state`` (rendered once per
+        language); how many pages."""
+        sockets = [sock for sock in self.local_sockets() if sock.ready]
+        frames: dict[str, str] = {}
+        for sock in sockets:
+            language = sock.viewer.language
+            if language not in frames:
+                frames[language] = await database_sync_to_async(registry.render_status)(
+                    language, state, announce=announce
+                )
+            sock.deliver(None, None, frames[language])
+        return len(sockets)
 
     async def handle(self, message: dict[str, Any]) -> None:
         """Take one event from the layer: show it now, or hold it until the change before it
@@ -499,6 +558,7 @@ class Hub:
         conf = settings.LIVE
         next_heartbeat = time.monotonic() + conf["HEARTBEAT"]
         next_refresh = time.monotonic() + conf["GROUP_REFRESH"]
+        next_layer_check = time.monotonic() + conf["LAYER_CHECK"]
         next_report = time.monotonic()
         next_presence_refresh = time.monotonic() + presence.timing("REFRESH")
         next_presence_check = time.monotonic() + presence.timing("CHECK")
@@ -511,6 +571,9 @@ class Hub:
                 if now >= next_heartbeat:
                     next_heartbeat = now + conf["HEARTBEAT"]
                     await self.heartbeat()
+                if now >= next_layer_check:
+                    next_layer_check = now + conf["LAYER_CHECK"]
+                    await self._check_layer()
                 if now >= next_refresh:
                     next_refresh = now + conf["GROUP_REFRESH"]
                     await self._refresh_groups()
@@ -552,19 +615,15 @@ class Hub:
 
     async def heartbeat(self) -> None:
         """Re-render the connection indicator on every ready socket (it turns to
-        "reconnecting" by itself if heartbeats stop)."""
-        sockets = [sock for sock in self.local_sockets() if sock.ready]
-        if not sockets:
+        "reconnecting" by itself if heartbeats stop). None while the layer is being
+        recovered: the pages say "reconnecting" then, and poll."""
+        if self._recovery is not None and not self._recovery.done():
             return
-        frames: dict[str, str] = {}
-        for sock in sockets:
-            key = sock.viewer.language
-            if key not in frames:
-                frames[key] = await database_sync_to_async(registry.render_status)(key)
-            sock.deliver(None, None, frames[key])
-        stats.counters["heartbeats"] += 1
+        if await self._show_status("live", announce=False):
+            stats.counters["heartbeats"] += 1
 
     async def _refresh_groups(self) -> None:
+        await self.layer.group_add(MARKER, self.channel)
         for topic in list(self._joined):
             await self.layer.group_add(group_name(topic), self.channel)
 

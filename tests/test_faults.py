@@ -64,6 +64,20 @@ def own_redis() -> Iterator[RedisProcess]:
         redis.stop()
 
 
+def indicator(sock: HtmxSocket) -> str | None:
+    """The state the page's connection indicator shows ("live", "reconnecting", ...)."""
+    node = sock.page.element("live-status") if sock.page is not None else None
+    return node.attrs.get("data-state") if node is not None else None
+
+
+def watch_indicators(sockets: list[HtmxSocket]) -> list[tuple[float, str, str | None]]:
+    """Record (when, socket, indicator state) after every frame each socket receives."""
+    seen: list[tuple[float, str, str | None]] = []
+    for sock in sockets:
+        sock.listeners.append(lambda s, _text, now: seen.append((now, s.name, indicator(s))))
+    return seen
+
+
 def report(title: str, figures: dict[str, Any]) -> None:
     print(f"\n[{title}]")
     for name, value in figures.items():
@@ -76,10 +90,12 @@ def report(title: str, figures: dict[str, Any]) -> None:
 def test_redis_killed_and_restarted_empty_heals_every_page(
     start_server: Any, own_redis: RedisProcess, team: Any, alice: Any, bob: Any, manager: Any
 ) -> None:
-    """Redis dies (SIGKILL) under a server with open boards and comes back empty: writes made
-    meanwhile through the REST API and the board's own form all succeed (publishing after
-    commit must not break a request), and every open page then shows exactly the database,
-    without reconnecting; a write after the return reaches every page live (groups re-joined)."""
+    """Redis dies (SIGKILL) under a server with open boards and comes back empty: every page
+    says "reconnecting" meanwhile (its indicator then polls over HTTP); writes made meanwhile
+    through the REST API and the board's own form all succeed (publishing after commit must
+    not break a request), and every open page then shows exactly the database and "live"
+    again, without reconnecting; a write after the return reaches every page live (groups
+    re-joined)."""
     server = start_server(REDIS_URL=own_redis.url, REDIS_PREFIX="faults")
     token = Token.objects.create(user=manager).key
     cookies = [cookie_for(alice), cookie_for(bob), cookie_for(manager)]
@@ -92,6 +108,7 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
         assert first.status == 201
         before = f"task-{first.json()['id']}"
         assert await until(lambda: all(before in s.board(team.pk).open for s in sockets), 10) is not None
+        states = watch_indicators(sockets)
 
         own_redis.kill()
         killed = time.monotonic()
@@ -131,6 +148,10 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
             "reconnects": sum(s.reconnects for s in sockets),
             "close codes seen": sorted({c for s in sockets for c in s.close_codes}),
             "write after the return reached every page live (s)": live_after,
+            "pages that said 'reconnecting' during the outage": len(
+                {name for when, name, state in states if killed <= when <= back and state == "reconnecting"}
+            ),
+            "indicators at the end": sorted({str(indicator(s)) for s in sockets}),
             "oob targets missing / duplicate ids": swap_errors(sockets),
             "problems": problems,
         }
@@ -139,6 +160,8 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
 
     figures = asyncio.run(scenario())
     report("fault 1: Redis SIGKILL, restarted empty", figures)
+    assert figures["pages that said 'reconnecting' during the outage"] == figures["sockets"]
+    assert figures["indicators at the end"] == ["live"]
 
     assert figures["writes during the outage (status)"] == [201, 201, 201, 201, 200, 200]
     assert (
@@ -146,6 +169,66 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
     )
     assert figures["reconnects"] == 0
     assert figures["write after the return reached every page live (s)"] is not None
+    assert figures["oob targets missing / duplicate ids"] == (0, 0)
+
+
+def test_redis_forgetting_the_groups_without_an_error_heals_every_page(
+    start_server: Any, own_redis: RedisProcess, team: Any, alice: Any, bob: Any, manager: Any
+) -> None:
+    """Redis loses every group membership while staying reachable (FLUSHALL here; in real life
+    a restart while the hub was busy, whose next blocking pop then reconnects without an
+    error): the hub notices within LIVE_LAYER_CHECK, re-joins, and every open page shows
+    exactly the database, writes made in between included, without reconnecting and
+    without a "reconnecting" indicator; later writes arrive live."""
+    server = start_server(REDIS_URL=own_redis.url, REDIS_PREFIX="faults", LIVE_LAYER_CHECK="1")
+    token = Token.objects.create(user=manager).key
+    cookies = [cookie_for(alice), cookie_for(bob), cookie_for(manager)]
+    path = f"/ws/boards/{team.pk}/"
+
+    async def scenario() -> dict[str, Any]:
+        import redis
+
+        sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
+        first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
+        assert await until(
+            lambda: all(f"task-{first.json()['id']}" in s.board(team.pk).open for s in sockets), 10
+        )
+        states = watch_indicators(sockets)
+
+        client = redis.Redis.from_url(own_redis.url)
+        client.flushall()
+        client.close()
+        flushed = time.monotonic()
+        during = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Unheard"})
+        views = await truth(server.url, path, cookies, team.pk)
+        took, problems = await converge(sockets, views, team.pk, timeout=20)
+
+        after = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "After"})
+        live_after = await until(
+            lambda: all(f"task-{after.json()['id']}" in s.board(team.pk).open for s in sockets), 10
+        )
+        figures = {
+            "sockets": len(sockets),
+            "write after the flush (status)": during.status,
+            "flush -> every page shows the database (s)": None
+            if took is None
+            else round(time.monotonic() - flushed, 2),
+            "write after the heal reached every page live (s)": live_after,
+            "reconnects": sum(s.reconnects for s in sockets),
+            "indicator states seen since the flush": sorted({str(state) for _when, _name, state in states}),
+            "oob targets missing / duplicate ids": swap_errors(sockets),
+            "problems": problems,
+        }
+        await stop_all(sockets)
+        return figures
+
+    figures = asyncio.run(scenario())
+    report("Redis flushed under open pages", figures)
+    assert figures["write after the flush (status)"] == 201
+    assert not figures["problems"] and figures["flush -> every page shows the database (s)"] is not None
+    assert figures["write after the heal reached every page live (s)"] is not None
+    assert figures["reconnects"] == 0
+    assert "reconnecting" not in figures["indicator states seen since the flush"]
     assert figures["oob targets missing / duplicate ids"] == (0, 0)
 
 
