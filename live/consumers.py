@@ -187,6 +187,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
             logger.debug("signing out a closing socket failed", exc_info=True)
         stats.counters["signed_out"] += 1
 
+    async def reauthorize(self, *, resend: bool = True) -> None:
+        """What this socket's user may see has changed (live/access.py): authorize again with
+        the user as the database has them now. Refused, the socket ends with 4403; allowed,
+        it carries on with its new viewer and topics, from a fresh snapshot (unless neither
+        changed and ``resend`` is off)."""
+        hub = self.hub
+        if hub is None or self._closing:
+            return
+        old_topics, old_viewer = self.topics, self.viewer
+        try:
+            await database_sync_to_async(self._enter_again)()
+        except REFUSALS:
+            await self.disconnect(CloseCode.FORBIDDEN)
+            try:
+                await self.end(CloseCode.FORBIDDEN, "forbidden")
+            except Exception:  # it was closing anyway
+                logger.debug("ending a closing socket failed", exc_info=True)
+            stats.counters["access_revoked"] += 1
+            return
+        if self.hub is None:  # it closed meanwhile
+            return
+        if self.topics == old_topics and self.viewer == old_viewer and not resend:
+            return
+        await hub.retopic(self, old_topics)
+        await self.send_snapshot()
+
+    def _enter_again(self) -> None:
+        self.enter(self.acting_user())  # an inactive account: PermissionDenied, a refusal
+
     async def refuse(self, code: CloseCode, state: str) -> None:
         """Accept, then end (refusing the handshake instead would look like a network error,
         which htmx retries for ever)."""

@@ -38,6 +38,7 @@ from django.db import connection
 from django.utils import translation
 
 from live import ops, presence, registry, sessions, stats
+from live.access import ACCESS_CHANGED
 from live.layer import MARKER, remembers
 from live.ordering import TopicOrder
 from live.publish import EVENT_TYPE, group_name
@@ -141,12 +142,7 @@ class Hub:
         """Register ``sock`` for ``topics`` and return once this process receives their events.
         On its presence topics it counts as here (everyone's "who is here" list follows)."""
         topics = tuple(topics)
-        for topic in topics:
-            self.sockets.setdefault(topic, {}).setdefault(sock.page, set()).add(sock)
-            self._viewers.pop(topic, None)
-            handle = self._leaving.pop(topic, None)
-            if handle is not None:
-                handle.cancel()
+        self._add(sock, topics)
         try:
             await asyncio.gather(*(self._subscribe(topic) for topic in topics))
         except BaseException:
@@ -157,6 +153,28 @@ class Hub:
     def leave(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
         if sock.presence_topics:
             asyncio.ensure_future(self._depart(sock))
+        self._drop(sock, topics)
+
+    async def retopic(self, sock: LiveConsumer, old_topics: Iterable[str]) -> None:
+        """``sock`` was authorized again: it now watches ``sock.topics`` instead of
+        ``old_topics``, maybe as another viewer (a new role). Its presence is unchanged."""
+        old, new = set(old_topics), set(sock.topics)
+        for topic in old | new:
+            self._viewers.pop(topic, None)  # its viewer may have changed
+        self._drop(sock, old - new)
+        added = tuple(new - old)
+        self._add(sock, added)
+        await asyncio.gather(*(self._subscribe(topic) for topic in added))
+
+    def _add(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
+        for topic in topics:
+            self.sockets.setdefault(topic, {}).setdefault(sock.page, set()).add(sock)
+            self._viewers.pop(topic, None)
+            handle = self._leaving.pop(topic, None)
+            if handle is not None:
+                handle.cancel()
+
+    def _drop(self, sock: LiveConsumer, topics: Iterable[str]) -> None:
         for topic in topics:
             pages = self.sockets.get(topic)
             if not pages:
@@ -395,8 +413,12 @@ class Hub:
                 if sessions.session_tag(sock.session_key) == message.get("session"):
                     await sock.sign_out()
             return
-        if kind == sessions.SESSION_CHECK:
+        if kind == sessions.SESSION_CHECK:  # a user was saved: signed out, or a new role?
             await self.check_sessions(self.local_sockets(topic))
+            await self.reauthorize(topic, resend=False)
+            return
+        if kind == ACCESS_CHANGED:
+            await self.reauthorize(topic)
             return
         renderer = registry.renderer_for(message["kind"])
         viewers = self._viewers_on(topic)
@@ -425,6 +447,12 @@ class Hub:
                     sent += 1
         stats.counters["deliveries"] += sent
         stats.fanout_ms.append((time.perf_counter() - started) * 1000)
+
+    async def reauthorize(self, topic: str, *, resend: bool = True) -> None:
+        """Every local socket on ``topic`` checks again what its user may see (live/access.py)."""
+        for sock in self.local_sockets(topic):
+            await sock.reauthorize(resend=resend)
+        stats.counters["reauthorized"] += 1
 
     async def resync(self, topic: str) -> None:
         """Send a fresh snapshot to every local socket on ``topic``."""

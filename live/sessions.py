@@ -5,8 +5,9 @@ socket stays open. Every socket hears its own user's topic (``user.<id>``), and:
 
 - logging out publishes ``session.ended`` there with a tag of the session (never the key
   itself): every socket of that session closes with 4401 at once, other sessions stay;
-- saving the user (deactivated, password changed) publishes ``session.check``: that user's
-  sockets are checked at once;
+- saving the user (deactivated, password changed, superuser no more) publishes
+  ``session.check``: that user's sockets are checked at once, and authorize again
+  (live/access.py);
 - every ``LIVE_SESSION_CHECK`` seconds each process checks all its sockets, which catches
   what no signal reports: an expired session, a session row deleted, a change made with
   ``QuerySet.update()``.
@@ -56,7 +57,9 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-session-check")
 def _user_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    if not created:
+    """Deactivated, a new password, no longer a superuser: that user's sockets check their
+    session and what they may see. Signing in somewhere else (``last_login``) changes nothing."""
+    if not created and kwargs.get("update_fields") != frozenset({"last_login"}):
         publish(user_topic(instance.pk), {"kind": SESSION_CHECK})
 
 

@@ -7,6 +7,9 @@ publishes for itself.
 
 Once the change has committed, ``task_change_committed`` tells other apps what happened
 (the notifications app listens) without the tasks app knowing about them.
+
+Changes to who may see a board (a membership or role, the board made restricted, the board
+deleted) make the affected open pages authorize again (live/access.py).
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from tasks import broadcasts
 from tasks.actor import current_actor
-from tasks.models import Activity, Board, Task, Verb
+from tasks.models import Activity, Board, Membership, Task, Verb
 
 # Sent after the commit of a task change: task_id, board_id, verb, title, actor_id (None for
 # writes outside any action), created_by_id, assignee_id, previous_assignee_id.
@@ -104,3 +107,46 @@ def task_deleted(sender: type[Task], instance: Task, origin: Any = None, **kwarg
         assignee_id=instance.assignee_id,
         previous_assignee_id=instance.assignee_id,
     )
+
+
+@receiver(post_save, sender=Membership)
+def membership_saved(
+    sender: type[Membership], instance: Membership, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw or kwargs.get("update_fields") == frozenset({"follows_events"}):
+        return  # following a board's events changes nobody's access
+    broadcasts.member_access_changed(instance.user_id)
+
+
+@receiver(post_delete, sender=Membership)
+def membership_deleted(sender: type[Membership], instance: Membership, **kwargs: Any) -> None:
+    broadcasts.member_access_changed(instance.user_id)
+
+
+@receiver(post_save, sender=Board)
+def board_saved(
+    sender: type[Board], instance: Board, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if not created and not raw:  # made restricted or open, renamed: its watchers check again
+        broadcasts.board_access_changed(instance.pk)
+
+
+@receiver(post_delete, sender=Board)
+def board_deleted(sender: type[Board], instance: Board, **kwargs: Any) -> None:
+    broadcasts.board_access_changed(instance.pk)
+
+
+@receiver(m2m_changed, sender=Board.members.through)
+def board_members_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """``board.members.add/remove/clear()`` (and ``user.boards...``) send no save signals."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # user.boards.add(...): one user
+        broadcasts.member_access_changed(instance.pk)
+    elif pk_set:
+        for user_id in pk_set:
+            broadcasts.member_access_changed(user_id)
+    else:  # cleared: everyone watching the board checks
+        broadcasts.board_access_changed(instance.pk)
