@@ -54,6 +54,7 @@ class RoomConsumer(InboxMixin, LiveConsumer):
         "typing": "signal_typing",
         "read": "mark_read_upto",
     }
+    signals = frozenset({"typing", "read"})  # sent by the page itself; the latest supersedes
     _typed_at = float("-inf")
 
     def authorize(self, user: Any) -> tuple[Viewer, list[str]]:

@@ -206,8 +206,12 @@ LIVE = {
     # an expired or deleted session, a deactivated user or a changed password ends the
     # socket within this time. Logging out (and saving the user) ends them at once.
     "SESSION_CHECK": env_int("LIVE_SESSION_CHECK", 30),
-    # Inbound actions per socket: a token bucket (rate per second, burst).
+    # Inbound actions per socket: a token bucket (rate per second, burst); strikes past it
+    # fade, so only sustained flooding ends a socket with 4429 (live/ratelimit.py).
     "RATE": (5.0, 10),
+    # ... and for signals the page sends by itself (chat's read marker, typing): past it the
+    # latest is kept for later (live/ratelimit.py).
+    "SIGNAL_RATE": (20.0, 100),
     # Who is here (live/presence.py): a socket's entry lives TTL s unless refreshed (every
     # REFRESH s while open), so a killed process's sockets vanish within TTL; a closed socket
     # counts GRACE s more (a reload does not flicker "offline"); IDLE s without activity is

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Generator
 from typing import Any, ClassVar
@@ -42,34 +41,16 @@ from django.utils.translation import gettext as _
 
 from live import htmx, protocol, regions, registry, sessions, stats
 from live.hub import Hub
-from live.protocol import CloseCode, FrameError, FrameTooBig
+from live.protocol import CloseCode, FrameError, FrameTooBig, Inbound
+from live.ratelimit import Limiter
 from live.registry import Viewer, render, render_status
 
 logger = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
 STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, close 1013
-STRIKES_BEFORE_CLOSE = 20  # rate-limited frames before a flooding socket is closed with 4429
 # What authorize() raises for a page the user may not see (a socket: 4403; a poll: "forbidden").
 REFUSALS = (PermissionDenied, ObjectDoesNotExist, Http404)
-
-
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up."""
-
-    __slots__ = ("rate", "burst", "tokens", "stamp")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst, self.tokens, self.stamp = rate, burst, float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 class _Resume:
@@ -117,8 +98,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     _snapshotting = False
     _snapshot_again = False
     _closing = False  # given up on (a reader that stopped reading): no more frames
-    _bucket: TokenBucket | None = None  # made on the first inbound frame
-    _strikes = 0
+    signals: ClassVar[frozenset[str]] = frozenset()  # actions a later one supersedes (live/ratelimit.py)
+    _limiter: Limiter | None = None  # made on the first inbound frame
+    _deferred: dict[str, Inbound] | None = None  # the latest signal of each kind over its budget
     presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
     shows_typing = False  # does this page show a "who is typing" indicator?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
@@ -385,17 +367,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._receive(text_data)
 
     async def _receive(self, text_data: str | None) -> None:
-        # Every frame takes a token, refused ones too: garbage costs an answer as well.
-        if self._bucket is None:
-            self._bucket = TokenBucket(*settings.LIVE["RATE"])
-        if not self._bucket.take():
-            self._strikes += 1
-            stats.counters["frames_rate_limited"] += 1
-            if self._strikes >= STRIKES_BEFORE_CLOSE:
-                await self.end(CloseCode.TOO_MANY, "stopped")
-            else:
-                await self.send_error(_("Too many messages; slow down."))
-            return
+        if self._limiter is None:
+            self._limiter = Limiter()
         try:
             inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
         except FrameTooBig:
@@ -404,8 +377,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         except FrameError as exc:
             stats.counters["frames_rejected"] += 1
-            await self.send_error(str(exc))
+            if await self._allowed(signal=False):  # refused frames cost an answer too
+                await self.send_error(str(exc))
             return
+        signal = inbound.action in self.signals
+        if not await self._allowed(signal=signal):
+            if signal:  # kept, and handled once the budget allows (live/ratelimit.py)
+                self._defer(inbound)
+            return
+        await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> None:
         if self.hub is not None and self.presence_topics:
             await self.hub.touch(self)
         handler = self.actions.get(inbound.action)
@@ -414,6 +396,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_error(_("Unknown action %(action)r.") % {"action": inbound.action[:40]})
             return
         await getattr(self, handler)(inbound)
+
+    async def _allowed(self, *, signal: bool) -> bool:
+        """Take a token from the frame's budget. Past it: a strike, then "slow down" for an
+        action (silence for a signal), or the end (4429) for a socket that keeps flooding."""
+        assert self._limiter is not None
+        if self._limiter.allow(signal=signal):
+            return True
+        stats.counters["frames_rate_limited"] += 1
+        if self._limiter.strike():
+            await self.end(CloseCode.TOO_MANY, "stopped")
+        elif not signal:
+            await self.send_error(_("Too many messages; slow down."))
+        return False
+
+    def _defer(self, inbound: Inbound) -> None:
+        """Keep the latest signal of its kind, to be handled when the signal budget allows."""
+        if self._deferred is None:
+            self._deferred = {}
+            assert self._limiter is not None
+            delay = self._limiter.signals.wait()
+            asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self._flush_deferred()))
+        self._deferred[inbound.action] = inbound
+
+    async def _flush_deferred(self) -> None:
+        deferred, self._deferred = self._deferred or {}, None
+        if self.hub is None or self._closing:
+            return
+        for inbound in deferred.values():
+            await self._handle(inbound)
 
     async def send_error(self, message: str) -> None:
         """Show ``message`` in the page's error banner (this socket only)."""

@@ -285,3 +285,61 @@ async def test_flooding_the_room_is_warned_then_closed_4429(connect: Any, room: 
 
     assert codes == [CloseCode.TOO_MANY] and warned
     assert await db(Message.objects.count)() <= 11  # the burst got through, the flood did not
+
+
+async def told_off(socket: Any, seconds: float) -> tuple[bool, bool]:
+    """Within ``seconds``: was ``socket`` told to slow down, was it closed?"""
+    warned = closed = False
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            message = await socket.receive_output(timeout=left)
+        except TimeoutError:
+            break
+        closed = closed or message["type"] == "websocket.close"
+        warned = warned or "slow down" in message.get("text", "")
+    return warned, closed
+
+
+async def test_a_reader_of_a_busy_room_is_never_told_to_slow_down(
+    connect: Any, room: Room, alice: Any, bob: Any
+) -> None:
+    """60 messages arrive at once (a bot, an import through the API); the reader's page moves
+    its read marker for each, sending 60 `read` frames. They are signals with a budget of their
+    own: no "slow down", no close, and the read position still ends at the last message."""
+    for i in range(60):
+        await db(actions.message_send)(room=room, by=alice, body=f"burst {i}")
+    reader = await enter(connect, room, bob)
+
+    for upto in range(1, 61):
+        await reader.send_to(text_data=json.dumps({"action": "read", "upto": upto}))
+
+    assert await told_off(reader, 3) == (False, False)
+    position = await db(ReadPosition.objects.get)(room=room, user=bob)
+    assert position.seq == 60
+
+
+async def test_signals_over_their_budget_keep_the_latest_for_later(
+    connect: Any, room: Room, alice: Any, bob: Any, settings: Any
+) -> None:
+    """Past the signal budget (2 a second, bursts of 5 here) the latest `read` is kept and
+    handled as soon as the budget allows: the position still reaches the last message."""
+    settings.LIVE = {**settings.LIVE, "SIGNAL_RATE": (2.0, 5)}
+    for i in range(12):
+        await db(actions.message_send)(room=room, by=alice, body=f"burst {i}")
+    reader = await enter(connect, room, bob)
+
+    for upto in range(1, 13):
+        await reader.send_to(text_data=json.dumps({"action": "read", "upto": upto}))
+
+    async def position() -> int:
+        return await db(
+            lambda: ReadPosition.objects.filter(room=room, user=bob).values_list("seq", flat=True).first()
+        )()
+
+    for _ in range(40):
+        if await position() == 12:
+            break
+        await asyncio.sleep(0.05)
+    assert await position() == 12
+    assert await told_off(reader, 0.5) == (False, False)

@@ -40,10 +40,12 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from chat import actions as chat
+from chat.consumers import RoomConsumer
 from chat.models import Room
 from live import protocol
-from live.consumers import STRIKES_BEFORE_CLOSE, LiveConsumer
+from live.consumers import LiveConsumer
 from live.protocol import CloseCode
+from live.ratelimit import STRIKES_BEFORE_CLOSE
 from notifications import actions as notes
 from notifications.models import Kind
 from tasks import actions as tasks
@@ -755,12 +757,13 @@ async def test_the_checks_see_a_write_made_through_the_socket(
 
 
 def parses(frame: Frame) -> bool:
-    """Gets past the parser (so the rate limiter counts it, as things stand)."""
+    """Gets past the parser, and is an action, not a signal (those have a budget of their own,
+    live/ratelimit.py; the last test here floods with them)."""
     try:
-        protocol.parse(frame.text, max_bytes=CAP)
+        inbound = protocol.parse(frame.text, max_bytes=CAP)
     except protocol.FrameError:
         return False
-    return True
+    return inbound.action not in RoomConsumer.signals
 
 
 async def flood(fuzzer: Fuzzer, frames: list[Frame]) -> tuple[list[str], int]:
@@ -820,3 +823,18 @@ async def test_frames_the_parser_refuses_count_against_the_rate_limit_too(
     answers, code = await flood(fuzzer, frames)
 
     assert code == CloseCode.TOO_MANY, f"not closed after {len(frames)} refused frames in a burst"
+
+
+async def test_a_flood_of_signals_ends_with_4429_too(
+    fuzzer_for: Callable[[Route], Fuzzer], settings: Any
+) -> None:
+    """Signals (typing, read) have a bigger budget and over it are kept for later without a
+    word, but they count strikes like any frame: a socket that keeps sending them is closed."""
+    settings.LIVE = {**settings.LIVE, "RATE": (5.0, 10), "SIGNAL_RATE": (20.0, 100), "MAX_FRAME_BYTES": CAP}
+    fuzzer = fuzzer_for(ROUTES[4])
+    typing = Frame("signal", text=json.dumps({"action": "typing"}), action="typing")
+
+    answers, code = await flood(fuzzer, [typing] * (100 + STRIKES_BEFORE_CLOSE + 5))
+
+    assert code == CloseCode.TOO_MANY
+    assert not any("slow down" in text for text in answers)  # signals are refused silently
