@@ -158,9 +158,11 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        # redis-py 8 times out reads after 5 s, which races channels-redis's
-                        # 5 s blocking pop (channels_redis#422).
-                        "socket_timeout": None,
+                        # Above channels-redis's 5 s blocking pop, which must return first
+                        # (redis-py's own 5 s raced it: channels_redis#422); a hung Redis
+                        # then fails every call within 10 s. Publishing and the hub's own
+                        # calls wait at most LIVE["LAYER_TIMEOUT"].
+                        "socket_timeout": 10,
                         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 200),
                     }
                 ],
@@ -199,6 +201,9 @@ LIVE = {
     # ... and checks this often that the layer still has them (a Redis that restarted empty
     # forgets them without an error: live/layer.py); if not, it re-joins and re-syncs.
     "LAYER_CHECK": env_int("LIVE_LAYER_CHECK", 2),
+    # The longest a publish (after a write's commit, in the request that made it) or a hub's
+    # call waits for the channel layer: a Redis that hangs never hangs a request.
+    "LAYER_TIMEOUT": env_int("LIVE_LAYER_TIMEOUT", 2),
     # A topic nobody in this process watches any more is left after this grace period, so
     # a quick reconnect does not churn group membership.
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),

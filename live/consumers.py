@@ -416,7 +416,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._deferred = {}
             assert self._limiter is not None
             delay = self._limiter.signals.wait()
-            asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self._flush_deferred()))
+            asyncio.get_running_loop().call_later(
+                delay, lambda: asyncio.ensure_future(self._flush_deferred())
+            )
         self._deferred[inbound.action] = inbound
 
     async def _flush_deferred(self) -> None:

@@ -276,11 +276,7 @@ class Hub:
             if unreachable:
                 await asyncio.sleep(RECOVERY_RETRY)
             try:
-                # Pooled connections from before the outage may be dead: start afresh.
-                close_pools = getattr(self.layer, "close_pools", None)
-                if close_pools is not None:
-                    await close_pools()
-                await self._refresh_groups()
+                await asyncio.wait_for(self._rejoin(), settings.LIVE["LAYER_TIMEOUT"] * 5)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -301,14 +297,23 @@ class Hub:
             except Exception:
                 logger.exception("could not re-sync a page")
 
+    async def _rejoin(self) -> None:
+        # Pooled connections from before the outage may be dead: start afresh.
+        close_pools = getattr(self.layer, "close_pools", None)
+        if close_pools is not None:
+            await close_pools()
+        await self._refresh_groups()
+
     async def _check_layer(self) -> None:
         """Recover if the layer forgot this process (a Redis that restarted empty while our
         blocking pop reconnected to it without an error) or cannot be reached."""
         if self._recovery is not None and not self._recovery.done():
             return
         try:
-            intact = await remembers(self.layer, self.channel)
-        except Exception:
+            intact = await asyncio.wait_for(
+                remembers(self.layer, self.channel), settings.LIVE["LAYER_TIMEOUT"]
+            )
+        except Exception:  # unreachable, or hung (a TimeoutError)
             stats.counters["layer_errors"] += 1
             self._recover_soon(unreachable=True)
             return
@@ -492,8 +497,11 @@ class Hub:
             try:
                 announce, self._to_announce = self._to_announce, set()
                 for topic in announce:  # every process, this one too, re-reads the topic
-                    await self.layer.group_send(
-                        group_name(topic), {"type": EVENT_TYPE, "topic": topic, "kind": PRESENCE_CHANGED}
+                    await asyncio.wait_for(
+                        self.layer.group_send(
+                            group_name(topic), {"type": EVENT_TYPE, "topic": topic, "kind": PRESENCE_CHANGED}
+                        ),
+                        settings.LIVE["LAYER_TIMEOUT"],
                     )
                 show, self._to_show = self._to_show, set()
                 for topic in show:
@@ -604,7 +612,7 @@ class Hub:
                     await self._check_layer()
                 if now >= next_refresh:
                     next_refresh = now + conf["GROUP_REFRESH"]
-                    await self._refresh_groups()
+                    await asyncio.wait_for(self._refresh_groups(), conf["LAYER_TIMEOUT"] * 5)
                 await self._rotate_old_sockets()
                 for topic in self.typing.expire():
                     self._show_typing(topic)

@@ -6,11 +6,14 @@ database stays the only source of truth and every receiving process renders from
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from live import stats
@@ -36,10 +39,33 @@ def publish(topic: str, event: dict[str, Any], *, using: str | None = None) -> N
 
 
 def send_now(topic: str, event: dict[str, Any]) -> None:
-    """Send immediately (sync code only). Use :func:`publish` from write paths."""
+    """Send immediately (sync code only). Use :func:`publish` from write paths.
+
+    A layer that cannot take the event within ``LIVE["LAYER_TIMEOUT"]`` (Redis down or hung)
+    costs the write nothing more: the event is counted as failed, and for the next few seconds
+    publishes skip the wait altogether. The pages heal once the layer is back (every hub
+    re-syncs its pages after an outage, and a gap in a topic's change numbers is noticed)."""
+    global _skip_until
     message = {**event, "type": EVENT_TYPE, "topic": topic}
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group_name(topic), message)
+    if time.monotonic() < _skip_until:
+        stats.counters["publish_skipped"] += 1
+        return
+    timeout = settings.LIVE["LAYER_TIMEOUT"]
+
+    async def send() -> None:
+        await asyncio.wait_for(layer.group_send(group_name(topic), message), timeout)
+
+    try:
+        async_to_sync(send)()
+    except Exception as exc:
+        stats.counters["publish_failed"] += 1
+        _skip_until = time.monotonic() + 2 * timeout
+        logger.warning("channel layer unavailable (%r); live updates resume when it is back", exc)
+        return
     stats.counters["published"] += 1
+
+
+_skip_until = 0.0  # publishes skip the layer until then (it just failed)

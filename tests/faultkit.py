@@ -124,7 +124,18 @@ class RedisProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a Redis hung on a slow command,
+        a fork, swap)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -172,6 +172,80 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
     assert figures["oob targets missing / duplicate ids"] == (0, 0)
 
 
+def test_a_hung_redis_never_hangs_a_request_and_every_page_heals(
+    start_server: Any, own_redis: RedisProcess, team: Any, alice: Any, bob: Any, manager: Any
+) -> None:
+    """Redis stops answering (SIGSTOP: its connections stay open) under open boards. Every
+    write through the API and the board's form still answers (its publish gives up after
+    LIVE_LAYER_TIMEOUT), pages say "reconnecting"; when Redis answers again every page shows
+    exactly the database and "live", and later writes arrive live."""
+    server = start_server(REDIS_URL=own_redis.url, REDIS_PREFIX="faults", LIVE_LAYER_CHECK="1")
+    token = Token.objects.create(user=manager).key
+    cookies = [cookie_for(alice), cookie_for(bob), cookie_for(manager)]
+    path = f"/ws/boards/{team.pk}/"
+    hung_for = 6.0
+
+    async def scenario() -> dict[str, Any]:
+        sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
+        first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
+        assert await until(
+            lambda: all(f"task-{first.json()['id']}" in s.board(team.pk).open for s in sockets), 10
+        )
+        states = watch_indicators(sockets)
+
+        own_redis.pause()
+        paused = time.monotonic()
+        try:
+            replies = [
+                await asyncio.to_thread(
+                    api, server.url, token, "POST", "/api/tasks/", {"title": "While hung"}
+                ),
+                await asyncio.to_thread(html_create, server.url, cookies[0], team.slug, "Typed while hung"),
+            ]
+            await asyncio.sleep(max(0.0, hung_for - (time.monotonic() - paused)))
+        finally:
+            own_redis.resume()
+        back = time.monotonic()
+        views = await truth(server.url, path, cookies, team.pk)
+        took, problems = await converge(sockets, views, team.pk, timeout=30)
+
+        after = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "After"})
+        live_after = await until(
+            lambda: all(f"task-{after.json()['id']}" in s.board(team.pk).open for s in sockets), 10
+        )
+        figures = {
+            "sockets": len(sockets),
+            "redis hung (s)": round(back - paused, 2),
+            "writes while hung (status)": [r.status for r in replies],
+            "write latency while hung (ms)": [round(r.ms) for r in replies],
+            "pages that said 'reconnecting' while hung": len(
+                {name for when, name, state in states if paused <= when <= back and state == "reconnecting"}
+            ),
+            "Redis answers again -> every page shows the database (s)": None
+            if took is None
+            else round(time.monotonic() - back, 2),
+            "write after reached every page live (s)": live_after,
+            "indicators at the end": sorted({str(indicator(s)) for s in sockets}),
+            "reconnects": sum(s.reconnects for s in sockets),
+            "oob targets missing / duplicate ids": swap_errors(sockets),
+            "problems": problems,
+        }
+        await stop_all(sockets)
+        return figures
+
+    figures = asyncio.run(scenario())
+    report("Redis hung (SIGSTOP)", figures)
+    assert figures["writes while hung (status)"] == [201, 200]  # answered, not hung (http() gives up at 30 s)
+    assert figures["pages that said 'reconnecting' while hung"] == figures["sockets"]
+    assert (
+        not figures["problems"]
+        and figures["Redis answers again -> every page shows the database (s)"] is not None
+    )
+    assert figures["write after reached every page live (s)"] is not None
+    assert figures["indicators at the end"] == ["live"]
+    assert figures["oob targets missing / duplicate ids"] == (0, 0)
+
+
 def test_redis_forgetting_the_groups_without_an_error_heals_every_page(
     start_server: Any, own_redis: RedisProcess, team: Any, alice: Any, bob: Any, manager: Any
 ) -> None:
