@@ -104,10 +104,15 @@ VISIT_GAP = 30 * 60  # seconds without a page view that end a visit
 
 def note_visit(*, user_id: int) -> None:
     """Record a page view: after a 30-minute gap a new visit starts, and what arrived since the
-    last one is "new since your last visit"."""
+    last one is "new since your last visit". A new visit moves that divider, so it takes the
+    inbox's next change number and the user's open pages re-render their panel."""
     now = timezone.now()
-    inbox, _ = Inbox.objects.get_or_create(user_id=user_id)
-    if inbox.last_seen_at and (now - inbox.last_seen_at).total_seconds() > VISIT_GAP:
-        inbox.previous_visit_at = inbox.last_seen_at
-    inbox.last_seen_at = now
-    inbox.save(update_fields=["last_seen_at", "previous_visit_at"])
+    with transaction.atomic():
+        inbox, _ = Inbox.objects.select_for_update().get_or_create(user_id=user_id)
+        new_visit = inbox.last_seen_at is not None and (now - inbox.last_seen_at).total_seconds() > VISIT_GAP
+        if new_visit:
+            inbox.previous_visit_at = inbox.last_seen_at
+        inbox.last_seen_at = now
+        inbox.save(update_fields=["last_seen_at", "previous_visit_at"])
+        if new_visit:
+            _announce(user_id, Inbox.objects.next_seq(user_id))

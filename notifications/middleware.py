@@ -21,7 +21,12 @@ class VisitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        # Before the page renders: the first page of a new visit already shows its divider.
+        self._note(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _note(request: HttpRequest) -> None:
         user = getattr(request, "user", None)
         if (
             request.method == "GET"
@@ -34,4 +39,3 @@ class VisitMiddleware:
             if time.time() - last > NOTE_EVERY:
                 note_visit(user_id=user.pk)
                 request.session["visit_noted"] = time.time()
-        return response

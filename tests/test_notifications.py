@@ -205,10 +205,15 @@ def test_the_bell_on_every_page_shows_the_unread_count(team: Board, alice: Any, 
     client = Client()
     client.force_login(alice)
 
-    for url in ("/", f"/boards/{team.slug}/", "/activity/", "/notifications/"):
+    for url in ("/", f"/boards/{team.slug}/", "/activity/", "/notifications/", "/chat/", "/boards/no-such/"):
         html = client.get(url).content.decode()
         assert 'id="notif-badge"' in html and 'data-count="1"' in html, url
         assert "Bob\n      assigned you ‘Hello’" in html or "assigned you ‘Hello’" in html, url
+        # and the bell stays live: every page opens a socket (the bell's own where the page has
+        # no live regions of its own), so the badge follows without a reload
+        assert 'ws-connect="/ws/' in html and 'id="live-socket"' in html, url
+    assert 'ws-connect="/ws/notifications/user/"' in client.get("/chat/").content.decode()
+    assert "ws-connect" not in Client().get("/accounts/login/").content.decode()  # nobody to tell
 
 
 def test_badge_says_99_plus(alice: Any) -> None:
@@ -287,6 +292,32 @@ def test_new_since_the_last_visit_divider(alice: Any, bob: Any) -> None:
     assert Inbox.objects.get(user=alice).previous_visit_at is not None
     assert panel.index("‘new’") < panel.index("New since your last visit") < panel.index("‘old’")
     assert "New since your last visit" not in page.split("<main")[1]  # the full list has none
+
+
+def test_the_first_page_of_a_new_visit_shows_the_divider_and_so_do_the_pushes(alice: Any, bob: Any) -> None:
+    """Through the middleware, as a browser comes back: the very first page of the new visit
+    has the divider, and the bell's live region (cached per inbox change number) moves it too,
+    so a socket's snapshot agrees with the page."""
+    from notifications.regions import panel
+
+    old = notes.notify(recipients=[alice.pk], kind=Kind.ASSIGNED, text="old", actor_id=bob.pk)[0]
+    client = Client()
+    client.force_login(alice)
+    client.get("/")  # a visit: everything so far has been seen
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(hours=3))
+    notes.notify(recipients=[alice.pk], kind=Kind.ASSIGNED, text="new", actor_id=bob.pk)
+    before = panel.render(oob=True, user=alice.pk)  # what sockets were sent during that visit
+    assert "New since your last visit" not in before
+
+    Inbox.objects.filter(user=alice).update(last_seen_at=timezone.now() - datetime.timedelta(hours=2))
+    session = client.session
+    session["visit_noted"] = 0  # two hours later, the browser comes back
+    session.save()
+    page = client.get("/").content.decode()
+
+    assert page.index("‘new’") < page.index("New since your last visit") < page.index("‘old’")
+    pushed = panel.render(oob=True, user=alice.pk)
+    assert pushed.index("‘new’") < pushed.index("New since your last visit") < pushed.index("‘old’")
 
 
 # --- REST API ------------------------------------------------------------------------------------

@@ -46,6 +46,20 @@ def htmx_scripts() -> SafeString:
     return htmx.scripts()
 
 
+@register.simple_tag(takes_context=True)
+def page_socket(context: template.Context) -> str:
+    """The page's socket: the one its view names (``live_socket``), else, for a signed-in
+    user, the bell's own (``ws/notifications/user/``), so the bell is live on every page."""
+    if context.get("live_socket"):
+        return context["live_socket"]
+    user = context.get("user")
+    if user is not None and user.is_authenticated:
+        from live.poll import socket_path
+
+        return socket_path("inbox-socket")
+    return ""
+
+
 @register.simple_tag
 def live_connect(path: str) -> SafeString:
     """The attributes that open the page's socket: ``<main {% live_connect live_socket %}>``."""
