@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 
 from chat import actions
 from chat.actions import MENTION, room_topic
-from chat.models import Message, Room
+from chat.models import BODY_MAX, Message, Room
 from chat.selectors import RoomState, room_state
 from live.cache import LRU
 from live.fragments import oob_into
@@ -58,7 +58,14 @@ def message_item(message: Message) -> SafeString:
 
 def composer(room: Room, *, value: str = "", error: str = "", oob: bool = True) -> SafeString:
     """The message box for ``room`` with a fresh client id (so the next message is a new one)."""
-    context = {"room": room, "client_id": uuid.uuid4().hex, "value": value, "error": error, "oob": oob}
+    context = {
+        "room": room,
+        "client_id": uuid.uuid4().hex,
+        "value": value,
+        "error": error,
+        "oob": oob,
+        "body_max": BODY_MAX,
+    }
     return render("chat/partials/composer.html", context)
 
 

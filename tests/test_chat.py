@@ -113,6 +113,17 @@ def test_a_body_must_be_1_to_4000_characters(room: Room, alice: Any, body: str) 
     assert not Message.objects.exists()
 
 
+def test_the_composer_keeps_a_paste_within_the_limit(room: Room, alice: Any) -> None:
+    """The page's boxes stop at 4000 characters: a pasted novel never reaches the socket as a
+    frame over the cap (which would end the live connection instead of saying what is wrong)."""
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/chat/{room.slug}/").content.decode()
+    for box in ('id="message"', 'id="message-http"', 'id="id_caption"'):
+        tag = page[page.rindex("<input", 0, page.index(box)) : page.index(">", page.index(box))]
+        assert 'maxlength="4000"' in tag, box
+
+
 def test_read_position_only_moves_forward_and_never_past_the_newest(room: Room, alice: Any, bob: Any) -> None:
     for text in ("a", "b", "c"):
         actions.message_send(room=room, by=bob, body=text)

@@ -343,3 +343,33 @@ async def test_signals_over_their_budget_keep_the_latest_for_later(
         await asyncio.sleep(0.05)
     assert await position() == 12
     assert await told_off(reader, 0.5) == (False, False)
+
+
+def who_is_idle(element: Any) -> dict[str, bool]:
+    """name -> shown as idle, from a "who is here" list."""
+    return {
+        name: bool(idle)
+        for name, idle in re.findall(
+            r'<bdi class="truncate">([^<]*)</bdi>(<span[^>]*>idle</span>)?', element.html
+        )
+    }
+
+
+async def test_someone_who_does_nothing_shows_as_idle_then_active_again(
+    connect: Any, room: Room, alice: Any, bob: Any, settings: Any
+) -> None:
+    """Idle after LIVE_PRESENCE_IDLE without sending anything (1 s here), on everyone's list,
+    by itself; active again as soon as they type."""
+    settings.LIVE = {**settings.LIVE, "PRESENCE_IDLE": 1, "PRESENCE_CHECK": 1, "PRESENCE_REFRESH": 1}
+    watcher = await enter(connect, room, bob)
+    talker = await enter(connect, room, alice)
+    here = f"presence-room-{room.pk}"
+
+    states = {}
+    while states.get("Alice") is not True:  # she arrives, then turns idle by herself
+        states = who_is_idle(await frame_with(watcher, here, timeout=5))
+
+    await talker.send_to(text_data=json.dumps({"action": "typing"}))
+    while states.get("Alice") is not False:
+        states = who_is_idle(await frame_with(watcher, here, timeout=5))
+    assert states["Bob"] is True  # bob has still done nothing
