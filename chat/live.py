@@ -25,6 +25,7 @@ from chat import actions
 from chat.actions import MENTION, room_topic
 from chat.models import BODY_MAX, Message, Room
 from chat.selectors import RoomState, room_state
+from live.audit import change_numbers
 from live.cache import LRU
 from live.fragments import oob_into
 from live.registry import render, renders
@@ -114,3 +115,9 @@ def message_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str
         room_id, message.seq
     )
     return dict.fromkeys(pages & {ROOM}, frame)  # "seen by" follows: a declared region
+
+
+@change_numbers("room")
+def room_change_numbers(ids: list[int]) -> dict[int, int]:
+    """Each room's change number, for the hubs' audit (live/audit.py)."""
+    return dict(Room.objects.filter(pk__in=ids).values_list("pk", "seq"))

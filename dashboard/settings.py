@@ -204,6 +204,9 @@ LIVE = {
     # The longest a publish (after a write's commit, in the request that made it) or a hub's
     # call waits for the channel layer: a Redis that hangs never hangs a request.
     "LAYER_TIMEOUT": env_int("LIVE_LAYER_TIMEOUT", 2),
+    # Every hub compares its topics' change numbers with the database this often and re-syncs
+    # a topic whose last change never arrived (live/audit.py): nothing stays stale for long.
+    "AUDIT": env_int("LIVE_AUDIT", 15),
     # A topic nobody in this process watches any more is left after this grace period, so
     # a quick reconnect does not churn group membership.
     "LEAVE_GRACE": env_int("LIVE_LEAVE_GRACE", 30),

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
-from live import ops, presence, registry, sessions, stats
+from live import audit, ops, presence, registry, sessions, stats
 from live.access import ACCESS_CHANGED
 from live.layer import MARKER, remembers
 from live.ordering import TopicOrder
@@ -89,6 +89,7 @@ class Hub:
         self._release_at: dict[str, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._recovery: asyncio.Task[None] | None = None
+        self._behind: dict[str, int] = {}  # topic -> a change the database had at the last audit
         self.reporter = ops.Reporter()
         self.presence = presence.make_store()
         self.typing = Typing()
@@ -460,10 +461,16 @@ class Hub:
         stats.counters["reauthorized"] += 1
 
     async def resync(self, topic: str) -> None:
-        """Send a fresh snapshot to every local socket on ``topic``."""
+        """Send a fresh snapshot to every local socket on ``topic``; what they now all show is
+        no longer waited for (live/ordering.py)."""
         stats.counters["resyncs"] += 1
-        for sock in self.local_sockets(topic):
+        sockets = self.local_sockets(topic)
+        for sock in sockets:
             await sock.resync()
+        shown = [sock.snapshot_seqs[topic] for sock in sockets if topic in sock.snapshot_seqs]
+        order = self._order.get(topic)
+        if order is not None and shown and len(shown) == len(sockets):
+            order.resynced(min(shown))
 
     # --- presence and typing ---------------------------------------------------------------
 
@@ -595,6 +602,7 @@ class Hub:
         next_heartbeat = time.monotonic() + conf["HEARTBEAT"]
         next_refresh = time.monotonic() + conf["GROUP_REFRESH"]
         next_layer_check = time.monotonic() + conf["LAYER_CHECK"]
+        next_audit = time.monotonic() + conf["AUDIT"] * random.uniform(0.5, 1.0)
         next_report = time.monotonic()
         next_presence_refresh = time.monotonic() + presence.timing("REFRESH")
         next_presence_check = time.monotonic() + presence.timing("CHECK")
@@ -610,6 +618,9 @@ class Hub:
                 if now >= next_layer_check:
                     next_layer_check = now + conf["LAYER_CHECK"]
                     await self._check_layer()
+                if now >= next_audit:
+                    next_audit = now + conf["AUDIT"]
+                    await self._audit()
                 if now >= next_refresh:
                     next_refresh = now + conf["GROUP_REFRESH"]
                     await asyncio.wait_for(self._refresh_groups(), conf["LAYER_TIMEOUT"] * 5)
@@ -648,6 +659,28 @@ class Hub:
             logger.warning("%d event(s) of %s never arrived; re-syncing its pages", lost, topic)
             if topic in self.sockets:
                 await self.resync(topic)
+
+    async def _audit(self) -> None:
+        """Re-sync the topics whose change the database had an audit ago and this process has
+        still not shown: its event was lost, and no later one came to reveal it (live/audit.py)."""
+        topics = [topic for topic in self.sockets if audit.audited(topic)]
+        if not topics:
+            self._behind.clear()
+            return
+        current = await database_sync_to_async(audit.current)(topics)
+        behind, self._behind = self._behind, {}
+        for topic, seq in current.items():
+            order = self._order.get(topic)
+            if order is None or order.last is None or seq <= order.last:
+                continue
+            if topic in behind and order.last < behind[topic] and topic in self.sockets:
+                stats.counters["audit_resyncs"] += 1
+                logger.warning(
+                    "%s is at %d here, %d in the database; re-syncing its pages", topic, order.last, seq
+                )
+                await self.resync(topic)
+            else:
+                self._behind[topic] = seq  # maybe in flight: judged at the next audit
 
     async def heartbeat(self) -> None:
         """Re-render the connection indicator on every ready socket (it turns to

@@ -59,6 +59,13 @@ class TopicOrder:
         if self.last is None:
             self.last = seq
 
+    def resynced(self, seq: int) -> None:
+        """Every page on the topic was just re-sent as of at least ``seq``: nothing up to it
+        is waited for any more (a held event up to it is shown by the snapshots already)."""
+        self.last = seq if self.last is None else max(self.last, seq)
+        self.held = {s: held for s, held in self.held.items() if s > seq}
+        self.missing = {s: since for s, since in self.missing.items() if s > seq}
+
     def overdue(self, now: float) -> list[dict[str, Any]]:
         """Held events that waited ``HOLD``, in order: what they wait for is skipped (noted as
         missing)."""

@@ -43,29 +43,39 @@ def send_now(topic: str, event: dict[str, Any]) -> None:
 
     A layer that cannot take the event within ``LIVE["LAYER_TIMEOUT"]`` (Redis down or hung)
     costs the write nothing more: the event is counted as failed, and for the next few seconds
-    publishes skip the wait altogether. The pages heal once the layer is back (every hub
-    re-syncs its pages after an outage, and a gap in a topic's change numbers is noticed)."""
-    global _skip_until
+    publishes wait only a moment (a layer that is back takes them at once; one still down
+    does not hold up every write). The pages heal once the layer is back: every hub re-syncs
+    its pages after an outage, and audits its topics' change numbers (live/hub.py)."""
+    global _hurry_until
     message = {**event, "type": EVENT_TYPE, "topic": topic}
     layer = get_channel_layer()
     if layer is None:
         return
-    if time.monotonic() < _skip_until:
-        stats.counters["publish_skipped"] += 1
-        return
     timeout = settings.LIVE["LAYER_TIMEOUT"]
+    wait = HURRIED if time.monotonic() < _hurry_until else timeout
 
     async def send() -> None:
-        await asyncio.wait_for(layer.group_send(group_name(topic), message), timeout)
+        await asyncio.wait_for(layer.group_send(group_name(topic), message), wait)
 
     try:
         async_to_sync(send)()
-    except Exception as exc:
+    except LAYER_ERRORS as exc:
         stats.counters["publish_failed"] += 1
-        _skip_until = time.monotonic() + 2 * timeout
+        _hurry_until = time.monotonic() + 2 * timeout
         logger.warning("channel layer unavailable (%r); live updates resume when it is back", exc)
         return
     stats.counters["published"] += 1
 
 
-_skip_until = 0.0  # publishes skip the layer until then (it just failed)
+def _layer_errors() -> tuple[type[BaseException], ...]:
+    """What a channel layer raises when its server is down or hung (not a bug in the caller)."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:
+        return (TimeoutError, OSError)
+    return (TimeoutError, OSError, RedisError)
+
+
+LAYER_ERRORS = _layer_errors()
+HURRIED = 0.25  # seconds a publish waits just after one failed
+_hurry_until = 0.0  # until then, publishes wait only HURRIED

@@ -60,7 +60,7 @@ def _media_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> None:
 def _fresh_stats_and_caches() -> Iterator[None]:
     stats.reset()
     LRU.clear_all()
-    publish._skip_until = 0.0  # a layer that failed in an earlier test is not this one's
+    publish._hurry_until = 0.0  # a layer that failed in an earlier test is not this one's
     yield
 
 

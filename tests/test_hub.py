@@ -14,6 +14,8 @@ from live import stats
 from live.hub import Hub
 from live.protocol import CloseCode
 from live.publish import EVENT_TYPE, group_name
+from notifications import actions as notes
+from notifications.models import Kind
 from tasks import actions
 from tasks.models import Task
 from tests.conftest import presence_settled
@@ -97,6 +99,29 @@ async def test_a_dropped_event_is_counted_and_the_pages_resynced(
     resynced = by_id(frames[1])  # the hub noticed seq 2 never came and sent a fresh snapshot
     assert f"task-{lost.pk}" in resynced[f"board-{team.pk}-done"].children_ids
     assert stats.counters["dropped"] == 1
+
+
+async def test_a_lost_last_event_is_found_by_the_audit(
+    connect: Any, team: Any, alice: Any, bob: Any, monkeypatch: Any, settings: Any
+) -> None:
+    """The last change of a burst is lost (no later event reveals the gap): the hub's audit
+    (every LIVE_AUDIT s; 1 s here) sees the database ahead of what it showed, waits one more
+    audit in case the event is in flight, then re-syncs the topic's pages. A user topic (the
+    bell) is audited the same way."""
+    settings.LIVE = {**settings.LIVE, "AUDIT": 1}
+    [socket] = await open_boards(connect, team, [alice])
+    with monkeypatch.context() as patched:
+        patched.setattr("live.publish.send_now", lambda topic, event: None)
+        lost = await db(actions.task_create)(board=team, by=bob, title="Never announced")
+        await db(notes.notify)(recipients=[alice.pk], kind=Kind.ASSIGNED, text="Quietly", actor_id=bob.pk)
+
+    healed = by_id(await next_frame(socket, 5))  # a fresh snapshot: both, read as they are now
+    await next_frame(socket, 5)  # and the second topic's, in the same audit
+
+    assert f"task-{lost.pk}" in healed[f"board-{team.pk}-open"].children_ids
+    assert healed["notif-badge"].attrs["data-count"] == "1"
+    assert stats.counters["audit_resyncs"] == 2
+    assert await quiet(socket, 1.5)  # healed once; later audits find nothing to do
 
 
 async def test_a_duplicate_event_is_ignored(connect: Any, team: Any, alice: Any) -> None:
