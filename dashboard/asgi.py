@@ -15,10 +15,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 from live.auth import SessionAuthMiddleware  # noqa: E402
 from live.origin import SameOriginValidator  # noqa: E402
+
+# Import every view now (the URLconf pulls in the API, its schema tools, the admin), not in
+# the first request or the first handshakes of each worker process, which would wait for it.
+get_resolver().url_patterns  # noqa: B018
 
 application = ProtocolTypeRouter(
     {

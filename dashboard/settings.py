@@ -8,6 +8,7 @@ are the same.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -250,6 +251,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "UTC")
 REMINDER_TIME = os.environ.get("REMINDER_TIME", "08:00")  # local time of the due-today reminder
+if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", REMINDER_TIME):
+    raise ImproperlyConfigured(f"REMINDER_TIME must be HH:MM (24-hour), not {REMINDER_TIME!r}")
+# Without Celery beat (tasks run eagerly: the embedded default), each server process sends the
+# reminder itself once a day after REMINDER_TIME (notifications/schedule.py).
+REMINDERS_IN_PROCESS = env_bool("REMINDERS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)
 CELERY_BEAT_SCHEDULE = {
     "due-today-reminders": {
         "task": "notifications.tasks.send_due_today_reminders",

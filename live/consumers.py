@@ -39,11 +39,12 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from live import htmx, protocol, regions, registry, sessions, stats
+from live import htmx, protocol, regions, registry, sessions, stats, wire
 from live.hub import Hub
 from live.protocol import CloseCode, FrameError, FrameTooBig, Inbound
 from live.ratelimit import Limiter
 from live.registry import Viewer, render, render_status
+from live.wire import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     signals: ClassVar[frozenset[str]] = frozenset()  # actions a later one supersedes (live/ratelimit.py)
     _limiter: Limiter | None = None  # made on the first inbound frame
     _deferred: dict[str, Inbound] | None = None  # the latest signal of each kind over its budget
+    _direct: Any = None  # the server connection, where frames can be written to it (live/wire.py)
     presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
     shows_typing = False  # does this page show a "who is typing" indicator?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
@@ -140,6 +142,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.hub.join(self, self.topics)
         self.rotate_at = Hub.rotation_deadline()
         await self.accept()
+        self._direct = wire.direct(self.base_send)
         stats.counters["connects"] += 1
         await self.send_snapshot()
         if self.presence_topics:
@@ -292,7 +295,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.hub is not None and not self._closing:
             await self.send_snapshot()
 
-    def deliver(self, topic: str | None, seq: int | None, text: str) -> None:
+    def deliver(self, topic: str | None, seq: int | None, text: str | Outgoing) -> None:
         """Called by the hub with a finished frame for this socket; returns at once."""
         if not self.ready:
             if self.backlog is None:
@@ -309,8 +312,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def _is_new(self, topic: str | None, seq: int | None) -> bool:
         return seq is None or topic is None or seq > self.snapshot_seqs.get(topic, 0)
 
-    def _write(self, text: str) -> None:
-        """Write a frame now if the server takes it without waiting, else queue it."""
+    def _write(self, out: str | Outgoing) -> None:
+        """Write a frame now if the server takes it without waiting, else queue it. A frame
+        the hub sends to many sockets is encoded once (live/wire.py)."""
         if self.stalled is not None:
             if len(self.stalled) >= STALLED_LIMIT:
                 self.stalled = None
@@ -318,9 +322,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 stats.counters["closed_slow_readers"] += 1
                 asyncio.ensure_future(self._close_slow_reader())
             else:
-                self.stalled.append(text)
+                self.stalled.append(out if type(out) is str else out.text)
             return
-        sending = self.base_send({"type": "websocket.send", "text": text})
+        if type(out) is Outgoing:
+            if self._direct is not None and wire.write(self._direct, out):
+                stats.counters["direct_writes"] += 1
+                return
+            out = out.text
+        sending = self.base_send({"type": "websocket.send", "text": out})
         try:
             waiting_on = sending.send(None)  # run the send by hand: no task in the usual case
         except StopIteration:

@@ -37,13 +37,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
-from live import audit, ops, presence, registry, sessions, stats
+from live import audit, ops, periodic, presence, registry, sessions, stats
 from live.access import ACCESS_CHANGED
 from live.layer import MARKER, remembers
 from live.ordering import TopicOrder
 from live.publish import EVENT_TYPE, group_name
 from live.registry import Viewer
 from live.typing import Typing
+from live.wire import Outgoing
 
 if TYPE_CHECKING:
     from live.consumers import LiveConsumer
@@ -327,12 +328,12 @@ class Hub:
         """Put every ready page's connection indicator in ``state`` (rendered once per
         language); how many pages."""
         sockets = [sock for sock in self.local_sockets() if sock.ready]
-        frames: dict[str, str] = {}
+        frames: dict[str, Outgoing] = {}
         for sock in sockets:
             language = sock.viewer.language
             if language not in frames:
-                frames[language] = await database_sync_to_async(registry.render_status)(
-                    language, state, announce=announce
+                frames[language] = Outgoing(
+                    await database_sync_to_async(registry.render_status)(language, state, announce=announce)
                 )
             sock.deliver(None, None, frames[language])
         return len(sockets)
@@ -439,13 +440,16 @@ class Hub:
         seq = message.get("seq")
         sent = 0
         viewers = self._viewers_on(topic)  # again: sockets may have come during the render
+        encoded: dict[int, Outgoing] = {}  # each distinct text, encoded once (live/wire.py)
         for page, members in list(pages.items()):
             # each distinct viewer's text, picked once: a user's tabs (and, for a frame that is
             # the same for everyone, every socket) share it, and a socket costs a lookup
-            texts: dict[Viewer, str | None] = {}
+            texts: dict[Viewer, Outgoing | None] = {}
             for viewer in viewers.get(page, ()):
                 frame = frames.get(viewer.language, {}).get(page)
-                texts[viewer] = frame if frame is None or isinstance(frame, str) else frame.pick(viewer)
+                text = frame if frame is None or isinstance(frame, str) else frame.pick(viewer)
+                if text:
+                    texts[viewer] = encoded.get(id(text)) or encoded.setdefault(id(text), Outgoing(text))
             for sock in tuple(members):
                 text = texts.get(sock.viewer)
                 if text:
@@ -618,6 +622,7 @@ class Hub:
                 if now >= next_layer_check:
                     next_layer_check = now + conf["LAYER_CHECK"]
                     await self._check_layer()
+                await self._run_jobs(now)
                 if now >= next_audit:
                     next_audit = now + conf["AUDIT"]
                     await self._audit()
@@ -659,6 +664,16 @@ class Hub:
             logger.warning("%d event(s) of %s never arrived; re-syncing its pages", lost, topic)
             if topic in self.sockets:
                 await self.resync(topic)
+
+    async def _run_jobs(self, now: float) -> None:
+        """The apps' periodic jobs that are due (live/periodic.py), each in a worker thread."""
+        for job in list(periodic.jobs.values()):
+            if now >= job.next_at:
+                job.next_at = now + job.seconds
+                try:
+                    await database_sync_to_async(job.run)()
+                except Exception:
+                    logger.exception("periodic job %r failed", job.name)
 
     async def _audit(self) -> None:
         """Re-sync the topics whose change the database had an audit ago and this process has

@@ -122,6 +122,13 @@ def main() -> None:
         "--hold", type=int, default=0, help="also: memory per socket with this many held by one process"
     )
     parser.add_argument("--storm", type=int, default=0, help="also: this many handshakes at the same moment")
+    parser.add_argument(
+        "--via",
+        choices=["api", "orm"],
+        default="api",
+        help="events through the REST API, or written by the load tester itself as a worker would "
+        "(redis only: the server's CPU is then the fan-out alone, like the bare server's)",
+    )
     parser.add_argument("--max-seconds", type=float, default=300, help="limit per run")
     parser.add_argument("--label", default="", help="what changed since the last run, for the history")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
@@ -150,7 +157,11 @@ def main() -> None:
         env |= {"REDIS_URL": args.redis_url, "REDIS_PREFIX": "bench"}
     else:
         env.pop("REDIS_URL", None)
+        if args.via == "orm":
+            parser.error("--via orm needs the redis layer (--layer redis or --server prod)")
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "SECRET_KEY")})
+    if args.layer == "redis":  # the load tester publishes too when it writes (--via orm)
+        os.environ.update({k: env[k] for k in ("REDIS_URL", "REDIS_PREFIX")})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
     import django
 
@@ -175,10 +186,11 @@ def main() -> None:
                 rate=args.rate,
                 users=min(n, 200),
                 pid=pid,
+                via=args.via,
                 max_seconds=args.max_seconds,
             )
             result = load_product(options)
-            result.target = f"product ({label}, {args.layer})"
+            result.target = f"product ({label}, {args.layer}, via {args.via})"
             results.append(result)
             frame = result.sample_frame or frame
         Task.objects.filter(title__startswith="load-").delete()

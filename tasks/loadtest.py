@@ -46,6 +46,8 @@ class Options:
     max_seconds: float = 600.0  # the whole run, whatever happens
     pid: int | None = None  # the server's process id, for its memory and CPU
     target: str = "product"  # or "bare"
+    via: str = "api"  # how events are made: "api" (REST calls to the server) or "orm" (actions run
+    # here, as a Celery worker or a cron job would: the server's CPU is then the fan-out alone)
     board: str = "team"
     allow_remote: bool = False
     progress: bool = True
@@ -362,6 +364,43 @@ def product_trigger(options: Options, token: str, board_id: int) -> Callable[[Ru
     return factory
 
 
+def orm_trigger(board_id: int) -> Callable[[Run], Awaitable[Any]]:
+    """Events written by this process through the tasks' own action (``tasks.actions``), the
+    way a Celery worker or a management command writes: they reach the server through the
+    shared channel layer, so the server's CPU during the run is the fan-out alone, as for
+    the bare server, whose events also come from outside."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
+    if "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+        raise ValueError(
+            "--via orm needs the server's channel layer: set REDIS_URL (and REDIS_PREFIX) as it has"
+        )
+
+    async def factory(run: Run) -> Callable[[int], Awaitable[None]]:
+        from django.contrib.auth import get_user_model
+
+        from tasks import actions
+        from tasks.models import Board
+
+        writer = ThreadPoolExecutor(1, thread_name_prefix="loadtest-orm")  # one connection, reused
+        loop = asyncio.get_running_loop()
+        board = await loop.run_in_executor(writer, Board.objects.get, board_id)
+        driver = await loop.run_in_executor(
+            writer, lambda: get_user_model().objects.get(username="load-driver")
+        )
+
+        async def create(index: int) -> None:
+            await loop.run_in_executor(
+                writer, lambda: actions.task_create(board=board, by=driver, title=run.title(index))
+            )
+
+        return create
+
+    return factory
+
+
 def bare_trigger(payload: str) -> Callable[[Run], Awaitable[Any]]:
     """Events for the bare server: a message on a control socket, broadcast to the others."""
 
@@ -390,7 +429,7 @@ def load_product(options: Options) -> Result:
                 options,
                 cookies,
                 f"/ws/boards/{board_id}/",
-                product_trigger(options, token, board_id),
+                orm_trigger(board_id) if options.via == "orm" else product_trigger(options, token, board_id),
                 before_events=read_counters,
             ),
             options.max_seconds,

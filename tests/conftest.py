@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from live import publish, stats
+from live import periodic, publish, stats
 from live.cache import LRU
 from live.hub import Hub
 from tasks.models import Board, Membership, Role
@@ -34,6 +34,12 @@ def _fresh_asgiref_executor_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_fresh_asgiref_executor_after_fork)
+
+# Neither this process nor the servers the tests start send the morning reminder by themselves
+# (it would add notifications to every test with a task due today); the tests of the reminder
+# turn it on where it is the point.
+os.environ["REMINDERS_IN_PROCESS"] = "0"
+periodic.jobs.pop("due-today reminder", None)
 
 
 @pytest.fixture(scope="session")

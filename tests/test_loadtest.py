@@ -14,6 +14,7 @@ import pytest
 
 from tasks.loadtest import Options, load_product, percentiles, table
 from tests.servers import ROOT
+from tests.services import redis_layer, redis_url
 
 
 def test_load_tester_counts_every_delivery_and_the_servers_work(start_server: Any, team: Any) -> None:
@@ -38,6 +39,38 @@ def test_load_tester_counts_every_delivery_and_the_servers_work(start_server: An
     assert result.server["renders_per_event"] <= 6 and result.server["queries_per_event"] <= 4
     assert set(result.latency_ms) == {"p50", "p95", "p99", "max", "mean"}
     assert "| product | 6 | 6 |" in table([result])
+
+
+@pytest.mark.redis
+def test_the_load_tester_can_write_the_events_itself_as_a_worker_would(
+    start_server: Any, team: Any, settings: Any
+) -> None:
+    """--via orm: the events are made by the load tester's own process with the tasks' action
+    and reach the server through Redis, so the server's CPU is the fan-out alone."""
+    url = redis_url()
+    settings.CHANNEL_LAYERS = redis_layer(url)
+    server = start_server(REDIS_URL=url, REDIS_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"])
+    options = Options(
+        url=server.url,
+        sockets=4,
+        users=2,
+        events=3,
+        rate=20,
+        via="orm",
+        progress=False,
+        settle=10,
+        max_seconds=60,
+    )
+
+    result = load_product(options)
+
+    assert (result.delivered, result.expected, result.dropped) == (12, 12, 0)
+    assert result.server["events"] >= 3 and result.server["dropped_events"] == 0
+
+
+def test_writing_the_events_itself_needs_the_servers_redis(team: Any) -> None:
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        load_product(Options(url="http://127.0.0.1:9", sockets=1, via="orm", progress=False))
 
 
 def test_the_command_writes_json_and_a_plot_with_the_servers_memory(
@@ -115,6 +148,6 @@ def test_benchmark_runs_end_to_end_against_the_bare_server_too() -> None:
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "| product (daphne, memory) | 4 | 4 |" in result.stdout
+    assert "| product (daphne, memory, via api) | 4 | 4 |" in result.stdout
     assert "| bare websockets | 4 | 4 |" in result.stdout
     assert "8/8" in result.stdout  # 4 sockets x 2 events, both peers

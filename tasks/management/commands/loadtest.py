@@ -30,6 +30,13 @@ class Command(BaseCommand):
             "--ramp", type=int, default=defaults.ramp, help="handshakes in flight while opening"
         )
         parser.add_argument("--storm", action="store_true", help="open every socket at the same moment")
+        parser.add_argument(
+            "--via",
+            choices=["api", "orm"],
+            default=defaults.via,
+            help="make the events through the REST API (default) or with the tasks' action in this "
+            "process, as a worker would (needs the server's REDIS_URL): the server's CPU is then the fan-out alone",
+        )
         parser.add_argument("--board", default=defaults.board, help="board slug")
         parser.add_argument("--pid", type=int, help="the server's process id: report its memory and CPU")
         parser.add_argument(
@@ -51,6 +58,7 @@ class Command(BaseCommand):
             rate=opts["rate"],
             users=min(opts["users"], opts["sockets"]),
             ramp=opts["sockets"] if opts["storm"] else opts["ramp"],
+            via=opts["via"],
             board=opts["board"],
             pid=opts["pid"],
             settle=opts["settle"],
