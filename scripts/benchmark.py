@@ -307,6 +307,9 @@ def render_report(
         cpu = ""
         if product.server_cpu_us_per_delivery and bare.server_cpu_us_per_delivery:
             cpu = f", server CPU per delivery {product.server_cpu_us_per_delivery / bare.server_cpu_us_per_delivery:.1f}x"
+            if product.server_cpu_us_per_delivery_net and bare.server_cpu_us_per_delivery_net:
+                net = product.server_cpu_us_per_delivery_net / bare.server_cpu_us_per_delivery_net
+                cpu += f" ({net:.1f}x net of what each spends idle)"
         ratios.append(f"- N={n}: p99 latency {p99:.1f}x the bare server's{cpu}")
     if ratios:
         lines += ["", "Product ÷ bare, same run:", *ratios]

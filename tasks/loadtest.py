@@ -43,6 +43,7 @@ class Options:
     users: int = 50  # distinct users behind the sockets (the rest are extra tabs)
     ramp: int = 50  # handshakes in flight while opening (= sockets: a storm, all at once)
     settle: float = 10.0  # seconds to wait for the last deliveries
+    idle_seconds: float = 3.0  # the server's idle CPU is measured this long before the events
     max_seconds: float = 600.0  # the whole run, whatever happens
     pid: int | None = None  # the server's process id, for its memory and CPU
     target: str = "product"  # or "bare"
@@ -72,6 +73,8 @@ class Result:
     server_rss_kb_after_open: int | None = None
     server_kb_per_socket: float | None = None
     server_cpu_us_per_delivery: float | None = None
+    server_idle_cpu_ms_per_s: float | None = None  # the server's CPU with the sockets open and no events
+    server_cpu_us_per_delivery_net: float | None = None  # the above, less what it spends idle meanwhile
     server: dict[str, Any] = field(default_factory=dict)  # per-event renders and queries (product)
     frame_bytes: int = 0
     latencies: list[float] = field(default_factory=list, repr=False)
@@ -131,6 +134,16 @@ def rss_kb(pid: int | None) -> int | None:
         except (OSError, StopIteration):
             continue
     return total or None
+
+
+async def idle_cpu(pid: int | None, seconds: float) -> float | None:
+    """CPU seconds per second the server spends with its sockets open and no events."""
+    before = cpu_seconds(pid)
+    if before is None or seconds <= 0:
+        return None
+    await asyncio.sleep(seconds)
+    after = cpu_seconds(pid)
+    return None if after is None else (after - before) / seconds
 
 
 def cpu_seconds(pid: int | None) -> float | None:
@@ -325,6 +338,9 @@ async def run_load(
     trigger = await trigger_factory(run)
     if before_events is not None:
         await asyncio.to_thread(before_events)
+    idle_rate = await idle_cpu(options.pid, options.idle_seconds)  # heartbeats, presence, checks...
+    if idle_rate is not None:
+        result.server_idle_cpu_ms_per_s = round(idle_rate * 1000, 1)
     cpu_before = cpu_seconds(options.pid)
     fire_started = time.perf_counter()
     await run.fire(trigger)
@@ -344,6 +360,9 @@ async def run_load(
     result.frame_bytes, result.sample_frame = run.frame_bytes, run.sample_frame
     if cpu_before is not None and cpu_after is not None and result.delivered:
         result.server_cpu_us_per_delivery = round((cpu_after - cpu_before) * 1e6 / result.delivered, 1)
+        if idle_rate is not None:
+            used = max(0.0, cpu_after - cpu_before - idle_rate * elapsed)
+            result.server_cpu_us_per_delivery_net = round(used * 1e6 / result.delivered, 1)
 
     for task in listeners:
         task.cancel()
@@ -386,7 +405,7 @@ def orm_trigger(board_id: int) -> Callable[[Run], Awaitable[Any]]:
 
         writer = ThreadPoolExecutor(1, thread_name_prefix="loadtest-orm")  # one connection, reused
         loop = asyncio.get_running_loop()
-        board = await loop.run_in_executor(writer, Board.objects.get, board_id)
+        board = await loop.run_in_executor(writer, lambda: Board.objects.get(pk=board_id))
         driver = await loop.run_in_executor(
             writer, lambda: get_user_model().objects.get(username="load-driver")
         )
@@ -452,9 +471,10 @@ def table(results: list[Result]) -> str:
     """A Markdown table of runs."""
     head = (
         "| target | N | opened | open s | handshake p99 ms | delivered/expected | latency p50 / p95 / p99 / max ms "
-        "| deliveries/s | server µs/delivery | server KB/socket | renders, queries per event |"
+        "| deliveries/s | server µs/delivery (net of idle) | server idle ms/s | server KB/socket "
+        "| renders, queries per event |"
     )
-    rows = [head, "|" + "---|" * 11]
+    rows = [head, "|" + "---|" * 12]
     for r in results:
         lat = r.latency_ms
         per_event = f"{r.server['renders_per_event']}, {r.server['queries_per_event']}" if r.server else "n/a"
@@ -462,7 +482,7 @@ def table(results: list[Result]) -> str:
             f"| {r.target} | {r.sockets} | {r.opened} | {r.open_seconds} | {r.handshake_ms.get('p99', '')} "
             f"| {r.delivered}/{r.expected} | {lat.get('p50', '')} / {lat.get('p95', '')} / {lat.get('p99', '')} / "
             f"{lat.get('max', '')} | {r.deliveries_per_second} | {r.server_cpu_us_per_delivery} "
-            f"| {r.server_kb_per_socket} | {per_event} |"
+            f"({r.server_cpu_us_per_delivery_net}) | {r.server_idle_cpu_ms_per_s} | {r.server_kb_per_socket} | {per_event} |"
         )
     return "\n".join(rows)
 
