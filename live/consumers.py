@@ -102,7 +102,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     signals: ClassVar[frozenset[str]] = frozenset()  # actions a later one supersedes (live/ratelimit.py)
     _limiter: Limiter | None = None  # made on the first inbound frame
     _deferred: dict[str, Inbound] | None = None  # the latest signal of each kind over its budget
-    _direct: Any = None  # the server connection, where frames can be written to it (live/wire.py)
     presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
     shows_typing = False  # does this page show a "who is typing" indicator?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
@@ -142,7 +141,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.hub.join(self, self.topics)
         self.rotate_at = Hub.rotation_deadline()
         await self.accept()
-        self._direct = wire.direct(self.base_send)
         stats.counters["connects"] += 1
         await self.send_snapshot()
         if self.presence_topics:
@@ -325,7 +323,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 self.stalled.append(out if type(out) is str else out.text)
             return
         if type(out) is Outgoing:
-            if self._direct is not None and wire.write(self._direct, out):
+            connection = wire.direct(self.base_send)  # looked up, not kept: sockets stay small
+            if connection is not None and wire.write(connection, out):
                 stats.counters["direct_writes"] += 1
                 return
             out = out.text

@@ -268,3 +268,25 @@ async def test_the_periodic_check_ends_what_no_signal_reports(
         while True:
             frames.append(await bobs.receive_output(timeout=1.5))
     assert all(frame["type"] == "websocket.send" for frame in frames)  # bob's socket lives on
+
+
+@pytest.mark.parametrize("case", ["valid", "expired", "unknown", "malformed", "none"])
+def test_the_handshakes_session_read_agrees_with_djangos_own(alice: Any, case: str) -> None:
+    """live/auth.py reads the session row with plain SQL on the hot path: for every kind of key
+    it signs in exactly whom Django's database session store would."""
+    from django.contrib import auth
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from live.auth import user_for_session
+
+    client = login(alice)
+    key = client.cookies["sessionid"].value
+    if case == "expired":
+        Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    key = {"unknown": "x" * 32, "malformed": "../../etc", "none": None}.get(case, key)
+
+    class Request:
+        session = SessionStore(key)
+
+    assert user_for_session(key) == auth.get_user(Request())  # type: ignore[arg-type]
+    assert (user_for_session(key).pk == alice.pk) is (case == "valid")
