@@ -163,12 +163,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         and close with 4401 (the next page load asks to sign in)."""
         if self.hub is None:
             return
-        await self.disconnect(CloseCode.UNAUTHENTICATED)
-        try:
-            await self.end(CloseCode.UNAUTHENTICATED, "signed_out")
-        except Exception:  # it was closing anyway
-            logger.debug("signing out a closing socket failed", exc_info=True)
+        await self._stop(CloseCode.UNAUTHENTICATED, "signed_out")
         stats.counters["signed_out"] += 1
+
+    async def _stop(self, code: CloseCode, state: str) -> None:
+        """End a socket that was live: out of the hub, the indicator says why, closed with ``code``."""
+        await self.disconnect(code)
+        try:
+            await self.end(code, state)
+        except Exception:  # it was closing anyway
+            logger.debug("ending a closing socket failed", exc_info=True)
 
     async def reauthorize(self, *, resend: bool = True) -> None:
         """What this socket's user may see has changed (live/access.py): authorize again with
@@ -182,11 +186,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         try:
             await database_sync_to_async(self._enter_again)()
         except REFUSALS:
-            await self.disconnect(CloseCode.FORBIDDEN)
-            try:
-                await self.end(CloseCode.FORBIDDEN, "forbidden")
-            except Exception:  # it was closing anyway
-                logger.debug("ending a closing socket failed", exc_info=True)
+            await self._stop(CloseCode.FORBIDDEN, "forbidden")
             stats.counters["access_revoked"] += 1
             return
         if self.hub is None:  # it closed meanwhile

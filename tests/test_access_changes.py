@@ -22,6 +22,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
 
 
+def saved(instance: Any, **changes: Any) -> None:
+    """Change and save ``instance`` as the admin does (its signals fire)."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.save()
+
+
 async def opened(connect: Any, path: str, user: Any) -> Any:
     socket = await connect(path, user)
     socket.snapshot = by_id(await next_frame(socket, 3))
@@ -70,11 +77,7 @@ async def test_a_board_made_restricted_shuts_out_who_is_not_a_member(
     bobs = await opened(connect, f"/ws/boards/{team.pk}/", bob)
     bobs_room = await opened(connect, f"/ws/chat/{(await db(Room.objects.get)(board=team)).slug}/", bob)
 
-    def restrict() -> None:
-        team.is_restricted = True
-        team.save()
-
-    await db(restrict)()
+    await db(saved)(team, is_restricted=True)
 
     await ends_forbidden(bobs)
     await ends_forbidden(bobs_room)  # the board's room is open to exactly who sees the board
@@ -146,10 +149,6 @@ async def test_a_superuser_made_ordinary_loses_the_restricted_boards(
     root = await db(make_user)("root", is_superuser=True)
     socket = await opened(connect, f"/ws/boards/{private.pk}/", root)
 
-    def demote() -> None:
-        root.is_superuser = False
-        root.save()
-
-    await db(demote)()
+    await db(saved)(root, is_superuser=False)
 
     await ends_forbidden(socket)

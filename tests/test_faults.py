@@ -78,6 +78,14 @@ def watch_indicators(sockets: list[HtmxSocket]) -> list[tuple[float, str, str | 
     return seen
 
 
+async def shown_everywhere(
+    sockets: list[HtmxSocket], board_id: int, created: Any, timeout: float = 10
+) -> float | None:
+    """Seconds until the task the API ``created`` is in every socket's Open list (None: never)."""
+    dom_id = f"task-{created.json()['id']}"
+    return await until(lambda: all(dom_id in s.board(board_id).open for s in sockets), timeout)
+
+
 def report(title: str, figures: dict[str, Any]) -> None:
     print(f"\n[{title}]")
     for name, value in figures.items():
@@ -136,9 +144,7 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
         healed_after = None if took is None else round(time.monotonic() - back, 2)
 
         after = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "After"})
-        live_after = await until(
-            lambda: all(f"task-{after.json()['id']}" in s.board(team.pk).open for s in sockets), 10
-        )
+        live_after = await shown_everywhere(sockets, team.pk, after)
         figures = {
             "sockets": len(sockets),
             "redis down (s)": round(back - killed, 2),
@@ -188,9 +194,7 @@ def test_a_hung_redis_never_hangs_a_request_and_every_page_heals(
     async def scenario() -> dict[str, Any]:
         sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
         first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
-        assert await until(
-            lambda: all(f"task-{first.json()['id']}" in s.board(team.pk).open for s in sockets), 10
-        )
+        assert await shown_everywhere(sockets, team.pk, first) is not None
         states = watch_indicators(sockets)
 
         own_redis.pause()
@@ -210,9 +214,7 @@ def test_a_hung_redis_never_hangs_a_request_and_every_page_heals(
         took, problems = await converge(sockets, views, team.pk, timeout=30)
 
         after = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "After"})
-        live_after = await until(
-            lambda: all(f"task-{after.json()['id']}" in s.board(team.pk).open for s in sockets), 10
-        )
+        live_after = await shown_everywhere(sockets, team.pk, after)
         figures = {
             "sockets": len(sockets),
             "redis hung (s)": round(back - paused, 2),
@@ -264,9 +266,7 @@ def test_redis_forgetting_the_groups_without_an_error_heals_every_page(
 
         sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
         first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
-        assert await until(
-            lambda: all(f"task-{first.json()['id']}" in s.board(team.pk).open for s in sockets), 10
-        )
+        assert await shown_everywhere(sockets, team.pk, first) is not None
         states = watch_indicators(sockets)
 
         client = redis.Redis.from_url(own_redis.url)
@@ -278,9 +278,7 @@ def test_redis_forgetting_the_groups_without_an_error_heals_every_page(
         took, problems = await converge(sockets, views, team.pk, timeout=20)
 
         after = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "After"})
-        live_after = await until(
-            lambda: all(f"task-{after.json()['id']}" in s.board(team.pk).open for s in sockets), 10
-        )
+        live_after = await shown_everywhere(sockets, team.pk, after)
         figures = {
             "sockets": len(sockets),
             "write after the flush (status)": during.status,
