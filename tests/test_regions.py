@@ -106,6 +106,42 @@ async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
         region.unregister()
 
 
+async def test_visible_to_narrows_a_region_to_its_audience(
+    connect: Any, team: Any, alice: Any, manager: Any, settings: Any, tmp_path: Path
+) -> None:
+    """``visible_to(viewer, **keys)``: a managers-only count of open tasks reaches the manager's
+    page, in the snapshot and on every change, and never a member's (rendered once either way)."""
+    from tasks.models import Task
+
+    (tmp_path / "open_for_managers.html").write_text(
+        '<b id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>{{ count }} open</b>'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    dom_id = f"board-{team.pk}-managers-only"
+    region = regions.Region(
+        dom_id="board-{board}-managers-only",
+        template="open_for_managers.html",
+        topic="board.{board}",
+        refresh_on=("task.changed", "task.deleted"),
+        context=lambda board: {"count": Task.objects.filter(board_id=board, completed=False).count()},
+        pages=("board",),
+        visible_to=lambda viewer, board: viewer.manages(board),
+    )
+    try:
+        region.register()
+        boss = await connect(f"/ws/boards/{team.pk}/", manager)
+        member = await connect(f"/ws/boards/{team.pk}/", alice)
+        assert by_id(await next_frame(boss, 3))[dom_id].text == "0 open"
+        assert dom_id not in by_id(await next_frame(member, 3))
+
+        await db(actions.task_create)(board=team, by=alice, title="Counted")
+
+        assert by_id(await next_frame(boss, 3))[dom_id].text == "1 open"
+        assert dom_id not in by_id(await next_frame(member, 3))  # the card came, the count did not
+    finally:
+        region.unregister()
+
+
 def test_every_declared_region_is_in_the_fragment_catalogue() -> None:
     catalogue = (DOCS / "live-regions.md").read_text()
     for region in regions.all_declared():
