@@ -83,6 +83,7 @@ UZ: dict[str, str | list[str]] = {
     "No access to live updates": "Jonli yangilanishlarga ruxsat yoʻq",
     "idle": "nofaol",
     "Nobody here right now.": "Hozir bu yerda hech kim yoʻq.",
+    "Shown while live updates are on.": "Jonli yangilanishlar yoqilganda koʻrinadi.",
     "and %(counter)s more": ["va yana %(counter)s kishi"],
     "%(name)s is typing…": "%(name)s yozmoqda…",
     "%(a)s and %(b)s are typing…": "%(a)s va %(b)s yozmoqda…",

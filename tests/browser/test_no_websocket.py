@@ -117,6 +117,10 @@ def test_a_chat_room_works_without_a_socket(
     expect(mine.locator(POLLING)).to_be_visible(timeout=10_000)
     messages = f"#room-{room.pk}-messages li"
 
+    # "Who is here" needs the socket, and says so instead of waiting.
+    expect(mine.locator(f"#presence-room-{room.pk}")).to_have_text("Shown while live updates are on.")
+    expect(theirs.locator(f"#presence-room-{room.pk}")).to_contain_text("Bob")
+
     # The composer that posts over HTTP has taken the socket's place.
     expect(mine.locator("#message")).to_be_hidden()
     mine.locator("#message-http").fill("Sent without a socket")
