@@ -118,7 +118,9 @@ def test_a_chat_room_works_without_a_socket(
     messages = f"#room-{room.pk}-messages li"
 
     # "Who is here" needs the socket, and says so instead of waiting.
-    expect(mine.locator(f"#presence-room-{room.pk}")).to_have_text("Shown while live updates are on.")
+    expect(mine.locator(f"#presence-room-{room.pk}")).to_have_text(
+        "Shown while live updates are on.", use_inner_text=True
+    )
     expect(theirs.locator(f"#presence-room-{room.pk}")).to_contain_text("Bob")
 
     # The composer that posts over HTTP has taken the socket's place.
