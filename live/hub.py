@@ -251,7 +251,10 @@ class Hub:
             except Exception:
                 logger.exception("channel layer unreachable; pages will be re-synced")
                 stats.counters["layer_errors"] += 1
-                await self._recover_soon(unreachable=True)
+                try:
+                    await self._recover_soon(unreachable=True)
+                except Exception:  # the listening goes on whatever went wrong in there
+                    logger.exception("recovering from the channel layer's outage failed")
                 continue
             if message.get("type") != EVENT_TYPE:
                 continue
