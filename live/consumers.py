@@ -375,6 +375,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._receive(text_data)
 
     async def _receive(self, text_data: str | None) -> None:
+        if self._closing:  # given up on: what it still sends is not read
+            return
         if self._limiter is None:
             self._limiter = Limiter()
         try:
@@ -414,12 +416,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         stats.counters["frames_rate_limited"] += 1
         if self._limiter.strike():
             await self.end(CloseCode.TOO_MANY, "stopped")
+            self.ready, self._closing = False, True  # nothing more for it, nothing more from it
         elif not signal:
             await self.send_error(_("Too many messages; slow down."))
         return False
 
     def _defer(self, inbound: Inbound) -> None:
         """Keep the latest signal of its kind, to be handled when the signal budget allows."""
+        if self._closing:
+            return
         if self._deferred is None:
             self._deferred = {}
             assert self._limiter is not None
