@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Generator
 from typing import Any, ClassVar
@@ -395,7 +396,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if signal:  # kept, and handled once the budget allows (live/ratelimit.py)
                 self._defer(inbound)
             return
+        started = time.monotonic()
         await self._handle(inbound)
+        self._limiter.handled(time.monotonic() - started)  # what queued meanwhile is not a burst
 
     async def _handle(self, inbound: Inbound) -> None:
         if self.hub is not None and self.presence_topics:

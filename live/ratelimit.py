@@ -11,6 +11,12 @@ Two budgets, each a token bucket (``LIVE["RATE"]``, ``LIVE["SIGNAL_RATE"]``):
   latest of each kind is kept and handled as soon as the budget allows, silently. They count
   strikes too, so a flood of them ends like any other.
 
+Frames are counted when the server reads them, not when they arrived (ASGI gives no arrival
+time), so while the server works on one of a socket's frames, what the client sends meanwhile
+waits and then comes at once, like a burst. The time the server spent on the socket's frames
+is therefore credited to its budget, beyond the usual burst: a client is only counted against
+what it sends faster than it is answered.
+
 Strikes fade, one a second: only sustained flooding reaches ``STRIKES_BEFORE_CLOSE`` and ends
 the socket with 4429 (which htmx does not retry); a burst now and then, over a day, never does.
 """
@@ -23,20 +29,26 @@ from django.conf import settings
 
 STRIKES_BEFORE_CLOSE = 20  # strikes (fading STRIKE_FADE a second) before a socket is closed 4429
 STRIKE_FADE = 1.0
+DRAINING = 0.5  # seconds: frames read closer together than this are a backlog draining
 
 
 class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up."""
+    """``rate`` tokens per second, at most ``burst`` saved up, plus what the socket earned
+    while the server kept its frames waiting (``wait()``)."""
 
-    __slots__ = ("rate", "burst", "tokens", "stamp")
+    __slots__ = ("rate", "burst", "tokens", "stamp", "waited")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst, self.tokens, self.stamp = rate, burst, float(burst), time.monotonic()
+        self.waited = 0.0
 
     def take(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        cap = self.burst + self.waited * self.rate
+        if now - self.stamp < DRAINING:  # frames that queued meanwhile still coming: keep what was earned
+            cap = max(cap, self.tokens)
+        self.tokens = min(cap, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp, self.waited = now, 0.0
         if self.tokens >= 1:
             self.tokens -= 1
             return True
@@ -61,6 +73,13 @@ class Limiter:
     def allow(self, *, signal: bool) -> bool:
         """Take a token from the frame's budget; False if there is none."""
         return (self.signals if signal else self.actions).take()
+
+    def handled(self, seconds: float) -> None:
+        """The server spent ``seconds`` on one of this socket's frames: whatever the client sent
+        meanwhile waited behind it and arrives at once, which is no burst of the client's own.
+        The budget may hold what it earned in that time beyond its usual burst."""
+        self.actions.waited += seconds
+        self.signals.waited += seconds
 
     def strike(self) -> bool:
         """Count a refused frame; True once the socket is flooding (close it with 4429)."""

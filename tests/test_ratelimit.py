@@ -45,3 +45,28 @@ def test_signals_have_a_budget_of_their_own(clock: list[float], settings: Any) -
     assert sum(limiter.allow(signal=False) for _ in range(50)) == 10
     assert sum(limiter.allow(signal=True) for _ in range(150)) == 100  # untouched by actions
     assert limiter.signals.wait() == pytest.approx(1 / 20)
+
+
+def test_frames_that_waited_behind_the_server_are_no_burst(clock: list[float], settings: Any) -> None:
+    """A client sending 4 a second while the server spends 20 s on one of its frames: the 80
+    frames that queued meanwhile arrive at once, and are all allowed."""
+    settings.LIVE = {**settings.LIVE, "RATE": (5.0, 10)}
+    limiter = Limiter()
+    assert limiter.allow(signal=False)
+    clock[0] += 20
+    limiter.handled(20)
+
+    assert sum(limiter.allow(signal=False) for _ in range(80)) == 80
+    assert sum(limiter.allow(signal=False) for _ in range(100)) < 50  # but no more than it earned
+
+
+def test_a_flood_of_quickly_handled_frames_earns_nothing(clock: list[float], settings: Any) -> None:
+    settings.LIVE = {**settings.LIVE, "RATE": (5.0, 10)}
+    limiter = Limiter()
+    allowed = 0
+    for _ in range(200):  # 100 frames a second, each handled in a millisecond
+        clock[0] += 0.01
+        if limiter.allow(signal=False):
+            allowed += 1
+            limiter.handled(0.001)
+    assert allowed < 25  # the burst and 5 a second, near enough
