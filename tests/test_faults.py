@@ -86,6 +86,20 @@ async def shown_everywhere(
     return await until(lambda: all(dom_id in s.board(board_id).open for s in sockets), timeout)
 
 
+async def watched_boards(
+    server: Any, token: str, cookies: list[str], board: Any, count: int
+) -> tuple[list[HtmxSocket], Any, list[tuple[float, str, str | None]]]:
+    """``count`` open board pages that all show a first task made through the API, and the
+    record of their indicators from then on."""
+    sockets = await open_sockets(
+        server.url, f"/ws/boards/{board.pk}/", cookies, count, page=f"/boards/{board.slug}/"
+    )
+    first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
+    assert first.status == 201
+    assert await shown_everywhere(sockets, board.pk, first) is not None
+    return sockets, first, watch_indicators(sockets)
+
+
 def report(title: str, figures: dict[str, Any]) -> None:
     print(f"\n[{title}]")
     for name, value in figures.items():
@@ -111,12 +125,7 @@ def test_redis_killed_and_restarted_empty_heals_every_page(
     down_for = 3.0
 
     async def scenario() -> dict[str, Any]:
-        sockets = await open_sockets(server.url, path, cookies, 15, page=f"/boards/{team.slug}/")
-        first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
-        assert first.status == 201
-        before = f"task-{first.json()['id']}"
-        assert await until(lambda: all(before in s.board(team.pk).open for s in sockets), 10) is not None
-        states = watch_indicators(sockets)
+        sockets, first, states = await watched_boards(server, token, cookies, team, 15)
 
         own_redis.kill()
         killed = time.monotonic()
@@ -192,10 +201,7 @@ def test_a_hung_redis_never_hangs_a_request_and_every_page_heals(
     hung_for = 6.0
 
     async def scenario() -> dict[str, Any]:
-        sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
-        first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
-        assert await shown_everywhere(sockets, team.pk, first) is not None
-        states = watch_indicators(sockets)
+        sockets, _first, states = await watched_boards(server, token, cookies, team, 6)
 
         own_redis.pause()
         paused = time.monotonic()
@@ -264,10 +270,7 @@ def test_redis_forgetting_the_groups_without_an_error_heals_every_page(
     async def scenario() -> dict[str, Any]:
         import redis
 
-        sockets = await open_sockets(server.url, path, cookies, 6, page=f"/boards/{team.slug}/")
-        first = await asyncio.to_thread(api, server.url, token, "POST", "/api/tasks/", {"title": "Before"})
-        assert await shown_everywhere(sockets, team.pk, first) is not None
-        states = watch_indicators(sockets)
+        sockets, _first, states = await watched_boards(server, token, cookies, team, 6)
 
         client = redis.Redis.from_url(own_redis.url)
         client.flushall()
