@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from chat import actions
 from chat.models import BODY_MAX, Message, Room
-from chat.selectors import HISTORY, older, read_position, room_state, rooms_visible_to
+from chat.selectors import HISTORY, latest_messages, older, read_position, rooms_visible_to
 from tasks.numbers import whole_number
 from tasks.openapi import INVALID, ErrorsDocumented
 
@@ -138,8 +138,7 @@ class RoomViewSet(
                 raise ValidationError({"before": [_("A whole number.")]})
             rows, more = older(room.pk, before_seq)
         else:
-            state = room_state(room.pk)
-            rows, more = state.messages, state.more
+            rows, more = latest_messages(room.pk)
         return Response(
             {"results": MessageSerializer(rows, many=True).data, "more": more, "page_size": HISTORY}
         )

@@ -24,9 +24,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from chat import actions
-from chat.live import ROOM, composer, room_snapshot, send_from_composer
+from chat.live import composer, send_from_composer
 from chat.models import Room
 from chat.permissions import can_read
+from chat.regions import ROOM
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
 from live.registry import Viewer
@@ -70,9 +71,6 @@ class RoomConsumer(InboxMixin, LiveConsumer):
 
     def presence_for(self, topics: list[str]) -> tuple[str, ...]:
         return (actions.room_topic(self.room.pk),)
-
-    def render_snapshot(self) -> tuple[str, dict[str, int]]:
-        return room_snapshot(self.room.pk)
 
     async def send_message(self, inbound: Inbound) -> None:
         form = SendForm(inbound.values)

@@ -1,15 +1,6 @@
-"""Chat rooms as live regions.
-
-| DOM id                  | what                              | refreshed by                        |
-|-------------------------|-----------------------------------|-------------------------------------|
-| ``room-<id>-messages``  | the latest messages, oldest first | snapshot; ``message.created`` appends |
-| ``room-<id>-seen``      | "seen by" (a declared region: chat/regions.py) | snapshot, new messages, read receipts |
-| ``room-<id>-read``      | an invisible marker: when it scrolls into view, the page reports it has read up to there | snapshot, new messages |
-| ``presence-room-<id>``  | who is here (live/presence.py)    | the hub, when it changes            |
-| ``typing-room-<id>``    | who is typing (live/typing.py)    | the hub                             |
-
-A message renders the same for everyone, once per process.
-"""
+"""Chat messages and the composer as HTML, for pages, pushes and HTTP answers (the room's
+live regions are declared in chat/regions.py). A message renders the same for everyone,
+once per process."""
 
 from __future__ import annotations
 
@@ -22,20 +13,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from chat import actions
-from chat.actions import MENTION, room_topic
+from chat.actions import MENTION
 from chat.models import BODY_MAX, Message, Room
-from chat.selectors import RoomState, room_state
 from live.audit import change_numbers
 from live.cache import LRU
-from live.fragments import oob_into
-from live.registry import render, renders
+from live.registry import render
 
-ROOM = "room"
 _messages: LRU[SafeString] = LRU("messages", 5000)
-
-
-def messages_id(room_id: int) -> str:
-    return f"room-{room_id}-messages"
 
 
 def body_parts(body: str) -> list[tuple[str, bool]]:
@@ -82,39 +66,6 @@ def send_from_composer(
     except PermissionDenied as exc:
         return composer(room, value=body, error=str(exc), oob=oob), False
     return composer(room, oob=oob), True
-
-
-def read_marker(room_id: int, seq: int, *, oob: bool = True) -> SafeString:
-    return render("chat/partials/read_marker.html", {"room_id": room_id, "seq": seq, "oob": oob})
-
-
-def room_regions(room_id: int, state: RoomState, *, oob: bool) -> dict[str, SafeString]:
-    items = [message_item(message) for message in state.messages]
-    first = state.messages[0].seq if state.messages else None
-    return {
-        "messages": render(
-            "chat/partials/messages.html",
-            {"room_id": room_id, "items": items, "before": first if state.more else None, "oob": oob},
-        ),
-        "marker": read_marker(room_id, state.seq, oob=oob),
-    }
-
-
-def room_snapshot(room_id: int) -> tuple[str, dict[str, int]]:
-    state = room_state(room_id)
-    return "".join(room_regions(room_id, state, oob=True).values()), {room_topic(room_id): state.seq}
-
-
-@renders("message.created")
-def message_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str]:
-    message = Message.objects.filter(pk=event["message"]).select_related("author", "attachment").first()
-    if message is None:
-        return {}
-    room_id = event["room"]
-    frame = oob_into(messages_id(room_id), "beforeend", message_item(message)) + read_marker(
-        room_id, message.seq
-    )
-    return dict.fromkeys(pages & {ROOM}, frame)  # "seen by" follows: a declared region
 
 
 @change_numbers("room")

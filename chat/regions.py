@@ -1,18 +1,50 @@
-"""The chat room's declared live region (live/regions.py): "seen by" under the newest
-messages, re-rendered whole when a message arrives or someone's read position moves.
+"""The chat room's declared live regions (live/regions.py).
 
-(The messages themselves are a stream of inserts, rendered by chat/live.py; who is here and
-who is typing are kept by the hub, live/presence.py and live/typing.py.)
+| DOM id                 | kind   | what                                                      |
+|------------------------|--------|-----------------------------------------------------------|
+| ``room-<id>-messages`` | stream | the latest messages, oldest first; a new one is appended  |
+| ``room-<id>-seen``     | region | "seen by" under the newest message                        |
+| ``room-<id>-read``     | region | an invisible marker: when it scrolls into view, the page reports it has read up to there |
+
+(Who is here and who is typing are kept by the hub: live/presence.py and live/typing.py.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chat.selectors import seen_by
-from live.regions import Region
+from chat.live import message_item
+from chat.selectors import latest_messages, message_by_pk, room_seq, seen_by
+from live.regions import Region, Stream
+from live.registry import once
 
 ROOM = "room"  # the page (chat/consumers.py)
+MESSAGE_EVENTS = ("message.created",)
+
+
+def _seq(room: int) -> int:
+    """The room's change number, read once per render pass for all its regions."""
+    return once(("room_seq", room), lambda: room_seq(room))
+
+
+def _messages(upto: int | None, room: int) -> dict[str, Any]:
+    items, more = latest_messages(room, upto=upto)
+    return {"items": items, "room_id": room, "before": items[0].seq if more else None}
+
+
+messages = Stream(
+    dom_id="room-{room}-messages",
+    template="chat/partials/messages.html",
+    topic="room.{room}",
+    insert_on=MESSAGE_EVENTS,
+    item_key="message",
+    read_item=message_by_pk,
+    item=message_item,
+    context=_messages,
+    at="beforeend",
+    pages=(ROOM,),
+    version=_seq,
+).register()
 
 
 def _seen(room: int) -> dict[str, Any]:
@@ -24,7 +56,17 @@ seen = Region(
     dom_id="room-{room}-seen",
     template="chat/partials/seen.html",
     topic="room.{room}",
-    refresh_on=("message.created", "receipts.changed"),
+    refresh_on=(*MESSAGE_EVENTS, "receipts.changed"),
     context=_seen,
     pages=(ROOM,),
+).register()
+
+read_marker = Region(
+    dom_id="room-{room}-read",
+    template="chat/partials/read_marker.html",
+    topic="room.{room}",
+    refresh_on=MESSAGE_EVENTS,
+    context=lambda room: {"room_id": room, "seq": _seq(room)},
+    pages=(ROOM,),
+    version=_seq,
 ).register()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -39,27 +38,26 @@ def room_get_for_user(user: Any, **lookup: Any) -> Room:
 
 
 def _messages(room_id: int) -> QuerySet[Message]:
-    return (
-        Message.objects.filter(room_id=room_id)
-        .select_related("author", "attachment")
-        .annotate(room_seq=F("room__seq"))
-        .order_by("-seq")
-    )
+    return Message.objects.filter(room_id=room_id).select_related("author", "attachment").order_by("-seq")
 
 
-@dataclass(frozen=True, slots=True)
-class RoomState:
-    seq: int
-    messages: list[Message]  # oldest first
-    more: bool  # older messages exist
+def latest_messages(room_id: int, *, upto: int | None = None) -> tuple[list[Message], bool]:
+    """The latest messages up to change number ``upto`` (None: all), oldest first, and
+    whether there are older ones."""
+    rows = _messages(room_id)
+    if upto is not None:
+        rows = rows.filter(seq__lte=upto)
+    found = list(rows[: HISTORY + 1])
+    return found[:HISTORY][::-1], len(found) > HISTORY
 
 
-def room_state(room_id: int) -> RoomState:
-    """The latest messages as of one change number (one statement, stamped with it)."""
-    rows = list(_messages(room_id)[: HISTORY + 1])
-    # The messages carry the room's number as of the same statement; an empty room, its own.
-    seq = rows[0].room_seq if rows else Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
-    return RoomState(seq=seq, messages=rows[:HISTORY][::-1], more=len(rows) > HISTORY)
+def message_by_pk(pk: int) -> Message | None:
+    return Message.objects.filter(pk=pk).select_related("author", "attachment").first()
+
+
+def room_seq(room_id: int) -> int:
+    """The room's change number: the newest message's (raises Room.DoesNotExist)."""
+    return Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
 
 
 def older(room_id: int, before_seq: int) -> tuple[list[Message], bool]:

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat import actions, files
 from chat.consumers import ReadForm, SendForm
 from chat.forms import InviteForm, RoomForm, UploadForm
-from chat.live import composer, message_item, room_regions, send_from_composer
+from chat.live import composer, message_item, send_from_composer
 from chat.models import Attachment, Room
 from chat.permissions import can_read
-from chat.selectors import older, room_get_for_user, room_state, rooms_visible_to
+from chat.selectors import older, room_get_for_user, rooms_visible_to
 from live import presence, typing
 from live.poll import nudge, socket_path
 from tasks.numbers import whole_number
@@ -56,11 +56,9 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _room_page(
     request: HttpRequest, room: Room, *, invite: InviteForm | None = None, status: int = 200
 ) -> HttpResponse:
-    regions = room_regions(room.pk, room_state(room.pk), oob=False)
     context = {
         **_rooms_context(request),
         "room": room,
-        "regions": regions,
         "composer": composer(room, oob=False),
         "upload": UploadForm(),
         "invite": invite or InviteForm(room=room),

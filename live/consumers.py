@@ -113,7 +113,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
-        raise NotImplementedError
+        """The page's regions that are not declared ones, and the change number each topic
+        is at; a page made only of declared regions and streams has none."""
+        return "", {}
 
     # Declared regions (live/regions.py) are added to every snapshot without a word here:
     # the bell is one, on the user's own topic below.
@@ -284,9 +286,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         each topic was at (sync). The socket's snapshot, and the answer to a poll over HTTP."""
         with translation.override(self.viewer.language), registry.render_pass():
             html, seqs = self.render_snapshot()
-            declared, declared_seqs = regions.snapshot_for(self.page, self.topics, self.viewer)
-        for topic, seq in declared_seqs.items():  # a topic is only as new as its oldest region
-            seqs = {**seqs, topic: min(seq, seqs.get(topic, seq))}
+            declared, seqs = regions.snapshot_for(self.page, self.topics, self.viewer, seqs)
         return html + declared, seqs
 
     async def resync(self) -> None:

@@ -32,6 +32,26 @@ What comes for free:
 
 The template must give its root element ``id="{{ region_id }}"`` and
 ``{% if oob %} hx-swap-oob="true"{% endif %}``.
+
+A list that grows one item at a time (chat messages, an activity feed) is a :class:`Stream`:
+the same declaration, plus how to read and render one item, and each event that names a new
+item inserts only that item::
+
+    Stream(
+        dom_id="room-{room}-messages",
+        template="chat/partials/messages.html",  # the whole list, for pages and snapshots
+        topic="room.{room}",
+        insert_on=("message.created",),
+        item_key="message",                      # the event field with the new item's pk
+        read_item=message_by_pk,
+        item=message_item,                       # one item's html
+        context=lambda upto, room: {"items": latest_messages(room, upto=upto)},
+        at="beforeend",
+        version=room_seq,
+    ).register()
+
+Its items carry their topic's change number (``upto``: the snapshot's), so a reconnecting page
+gets each item exactly once.
 """
 
 from __future__ import annotations
@@ -50,66 +70,42 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from live.cache import LRU
+from live.fragments import oob_into
 from live.publish import publish
-from live.registry import Variants, Viewer, add_renderer, remove_renderer, render
+from live.registry import Variants, Viewer, add_renderer, once, remove_renderer, render
 
-_declared: dict[str, Region] = {}
+_declared: dict[str, _Live] = {}
 _snapshots: LRU[SafeString] = LRU("regions", 5000)
 
 
-@dataclass(frozen=True)
-class Region:
+@dataclass(frozen=True, kw_only=True)
+class _Live:
+    """What regions and streams share: an id from a topic's keys, the pages that show it and
+    who may see it, registered once."""
+
     dom_id: str
-    template: str
     topic: str
-    refresh_on: tuple[str, ...]
-    context: Callable[..., dict[str, Any]]
     pages: tuple[str, ...] | None = None
     visible_to: Callable[..., bool] | None = None
     version: Callable[..., int] | None = None
-    models: tuple[type[Model], ...] = ()
-    keys_of: Callable[[Any], dict[str, Any]] | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.topic) if name)
 
-    def register(self) -> Region:
-        """Make the region live: its renderer for events, its snapshots, its model signals."""
+    def _declare(self, kinds: tuple[str, ...]) -> None:
         if self.dom_id in _declared:
             raise ValueError(f"a live region with the id {self.dom_id!r} is declared twice")
         _declared[self.dom_id] = self
-        kinds = (*self.refresh_on, *([self.own_event] if self.models else []))
         add_renderer(kinds, self._on_event)
-        for model in self.models:
-            if self.keys_of is None:
-                raise ValueError(f"{self.dom_id}: models need keys_of(instance) -> the topic's keys")
-            post_save.connect(self._model_changed, sender=model, weak=False)
-            post_delete.connect(self._model_changed, sender=model, weak=False)
-        return self
 
     def unregister(self) -> None:
-        """Undo :meth:`register` (for tests)."""
+        """Undo ``register()`` (for tests)."""
         _declared.pop(self.dom_id, None)
         remove_renderer(self._on_event)
-        for model in self.models:
-            post_save.disconnect(self._model_changed, sender=model)
-            post_delete.disconnect(self._model_changed, sender=model)
 
-    # --- rendering ----------------------------------------------------------------------
-
-    def render(self, *, oob: bool, **keys: Any) -> SafeString:
-        """The region for ``keys`` as it is now (``oob``: as an out-of-band swap)."""
-        context = {**self.context(**keys), "region_id": self.dom_id.format(**keys), "oob": oob}
-        return render(self.template, context)
-
-    def snapshot(self, keys: dict[str, Any]) -> tuple[SafeString, int | None]:
-        """The region for a (re)connecting socket, and the change number it shows (if any)."""
-        if self.version is None:
-            return self.render(oob=True, **keys), None
-        version = self.version(**keys)
-        cache_key = (self.dom_id, tuple(sorted(keys.items())), version, timezone.localdate(), get_language())
-        return _snapshots.get_or_make(cache_key, lambda: self.render(oob=True, **keys)), version
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+        raise NotImplementedError
 
     def shows_on(self, page: str) -> bool:
         return self.pages is None or page in self.pages
@@ -126,24 +122,72 @@ class Region:
             pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>[0-9]+)")
         return re.compile(pattern)
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _event_keys(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """The keys of the event's topic, if this region is on it."""
         keys = self.keys_from_topic(event["topic"]) if "topic" in event else None
         if keys is None:
             keys = {name: event[name] for name in self.keys if name in event}
-        if len(keys) != len(self.keys):
-            return {}
+        return keys if len(keys) == len(self.keys) else None
+
+    def _to_pages(self, html: str, keys: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+        """``html`` for every page present that shows this, narrowed to ``visible_to``."""
         shown = [page for page in pages if self.shows_on(page)]
-        if not shown:
-            return {}
-        html: str | Variants = self.render(oob=True, **keys)
-        if self.visible_to is not None:
+        frame: str | Variants = html
+        if shown and self.visible_to is not None:
             visible_to = self.visible_to
-            html = Variants(
+            frame = Variants(
                 key=lambda viewer: bool(visible_to(viewer, **keys)), frames={True: html, False: ""}
             )
-        return dict.fromkeys(shown, html)
+        return dict.fromkeys(shown, frame)
 
-    # --- your own models ----------------------------------------------------------------
+    def _cached(self, keys: dict[str, Any], number: int, make: Callable[[], SafeString]) -> SafeString:
+        key = (self.dom_id, tuple(sorted(keys.items())), number, timezone.localdate(), get_language())
+        return _snapshots.get_or_make(key, make)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Region(_Live):
+    """A part of a page re-rendered whole whenever something it shows changes."""
+
+    template: str
+    refresh_on: tuple[str, ...]
+    context: Callable[..., dict[str, Any]]
+    models: tuple[type[Model], ...] = ()
+    keys_of: Callable[[Any], dict[str, Any]] | None = None
+
+    def register(self) -> Region:
+        """Make the region live: its renderer for events, its snapshots, its model signals."""
+        if self.models and self.keys_of is None:
+            raise ValueError(f"{self.dom_id}: models need keys_of(instance) -> the topic's keys")
+        self._declare((*self.refresh_on, *([self.own_event] if self.models else [])))
+        for model in self.models:
+            post_save.connect(self._model_changed, sender=model, weak=False)
+            post_delete.connect(self._model_changed, sender=model, weak=False)
+        return self
+
+    def unregister(self) -> None:
+        super().unregister()
+        for model in self.models:
+            post_save.disconnect(self._model_changed, sender=model)
+            post_delete.disconnect(self._model_changed, sender=model)
+
+    def render(self, *, oob: bool, **keys: Any) -> SafeString:
+        """The region for ``keys`` as it is now (``oob``: as an out-of-band swap)."""
+        context = {**self.context(**keys), "region_id": self.dom_id.format(**keys), "oob": oob}
+        return render(self.template, context)
+
+    def snapshot(self, keys: dict[str, Any]) -> tuple[SafeString, int | None]:
+        """The region for a (re)connecting socket, and the change number it shows (if any)."""
+        if self.version is None:
+            return self.render(oob=True, **keys), None
+        version = self.version(**keys)
+        return self._cached(keys, version, lambda: self.render(oob=True, **keys)), version
+
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+        keys = self._event_keys(event)
+        if keys is None or not any(self.shows_on(page) for page in pages):
+            return {}
+        return self._to_pages(self.render(oob=True, **keys), keys, pages)
 
     @property
     def own_event(self) -> str:
@@ -155,22 +199,81 @@ class Region:
         transaction.on_commit(lambda: publish(topic, {"kind": self.own_event, **keys}))
 
 
-def declared(dom_id: str) -> Region:
+@dataclass(frozen=True, kw_only=True)
+class Stream(_Live):
+    """A list that grows one item at a time (chat messages, activity lines, comments): the page
+    and every snapshot render it whole, and an event that names a new item inserts just that
+    item, on top (``at="afterbegin"``) or at the bottom (``"beforeend"``).
+
+    Its items carry the change number of their topic, like the events that add them: the
+    snapshot holds the items up to the number the socket's events start after, so no item is
+    shown twice or missed. A list whose items change or go away is a
+    :class:`Region` instead.
+    """
+
+    template: str  # the whole list: gets region_id, oob, the rendered items, and context()
+    context: Callable[..., dict[str, Any]]  # context(upto, **keys): "items" (in page order), and more
+    item: Callable[[Any], SafeString]  # one item, rendered (the app may keep them)
+    item_key: str  # the event field with the new item's primary key
+    read_item: Callable[[int], Any]  # that item from the database (None: gone by now)
+    insert_on: tuple[str, ...]
+    at: str = "afterbegin"
+
+    def register(self) -> Stream:
+        """Make the stream live: its renderer for events and its snapshots."""
+        if self.version is None:
+            raise ValueError(f"{self.dom_id}: a stream needs version (its topic's change number)")
+        if self.at not in ("afterbegin", "beforeend"):
+            raise ValueError(f"{self.dom_id}: at is afterbegin or beforeend, not {self.at!r}")
+        self._declare(self.insert_on)
+        return self
+
+    def render(self, *, oob: bool, upto: int | None = None, **keys: Any) -> SafeString:
+        """The list for ``keys``, up to change number ``upto`` (None: as it is now)."""
+        context = self.context(upto=upto, **keys)
+        items = [self.item(each) for each in context["items"]]
+        context = {**context, "items": items, "region_id": self.dom_id.format(**keys), "oob": oob}
+        return render(self.template, context)
+
+    def snapshot(self, keys: dict[str, Any], upto: int | None = None) -> tuple[SafeString, int]:
+        """The list for a (re)connecting socket, up to ``upto`` (the change number the page's
+        other regions show, else the topic's own), and that number."""
+        if upto is None:
+            upto = self.version(**keys)  # type: ignore[misc]
+        return self._cached(keys, upto, lambda: self.render(oob=True, upto=upto, **keys)), upto
+
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+        keys = self._event_keys(event)
+        pk = event.get(self.item_key)
+        if keys is None or not pk or not any(self.shows_on(page) for page in pages):
+            return {}
+        new = once((self.read_item, pk), lambda: self.read_item(pk))  # shared with any same read
+        if new is None:
+            return {}
+        return self._to_pages(oob_into(self.dom_id.format(**keys), self.at, self.item(new)), keys, pages)
+
+
+def declared(dom_id: str) -> Region | Stream:
     try:
-        return _declared[dom_id]
+        return _declared[dom_id]  # type: ignore[return-value]
     except KeyError:
         raise LookupError(f"no live region {dom_id!r} is declared") from None
 
 
-def all_declared() -> list[Region]:
-    return list(_declared.values())
+def all_declared() -> list[Region | Stream]:
+    return list(_declared.values())  # type: ignore[arg-type]
 
 
-def snapshot_for(page: str, topics: Iterable[str], viewer: Viewer) -> tuple[str, dict[str, int]]:
-    """Every declared region a socket of ``page`` on ``topics`` shows, and the change number
-    each topic was at (for the socket's filter of older events)."""
+def snapshot_for(
+    page: str, topics: Iterable[str], viewer: Viewer, seqs: dict[str, int] | None = None
+) -> tuple[str, dict[str, int]]:
+    """Every declared region and stream a socket of ``page`` on ``topics`` shows, and the
+    change number each topic is at for the socket's filter of older events: the lowest of
+    ``seqs`` (what the page's own snapshot showed) and the regions' numbers. Streams are
+    rendered last, up to that number, so their items and the events after it fit exactly."""
     parts: list[str] = []
-    seqs: dict[str, int] = {}
+    seqs = dict(seqs or {})
+    streams: list[tuple[Stream, str, dict[str, Any]]] = []
     for region in _declared.values():
         if not region.shows_on(page):
             continue
@@ -178,8 +281,14 @@ def snapshot_for(page: str, topics: Iterable[str], viewer: Viewer) -> tuple[str,
             keys = region.keys_from_topic(topic)
             if keys is None or (region.visible_to is not None and not region.visible_to(viewer, **keys)):
                 continue
-            html, version = region.snapshot(keys)
+            if isinstance(region, Stream):
+                streams.append((region, topic, keys))
+                continue
+            html, version = region.snapshot(keys)  # type: ignore[attr-defined]
             parts.append(html)
             if version is not None:
                 seqs[topic] = min(version, seqs.get(topic, version))
+    for stream, topic, keys in streams:
+        html, seqs[topic] = stream.snapshot(keys, seqs.get(topic))
+        parts.append(html)
     return "".join(parts), seqs

@@ -1,11 +1,16 @@
 """What task events look like on each live page, and what each page's snapshot holds.
 
 Pages (the ``page`` of their consumer):
-- ``board``: one board's Open and Done lists, their counters and the board's activity feed;
-- ``tasks``: the home page, a summary card per visible board plus the cross-board feed;
+- ``board``: one board's Open and Done lists (here), its counters and activity feed (declared
+  in tasks/regions.py);
+- ``tasks``: the home page, a summary card per visible board (declared) plus the cross-board
+  feed (here);
 - ``activity``: the cross-board activity feed alone (a wall ticker).
 
-Every region is rendered by the same partial as in the full page (``oob=True`` adds the
+The lists and the cross-board feed are rendered here rather than declared: a card differs by
+who may delete it, moves between two lists and refills the Done window, and lines of several
+boards' feeds may publish out of order; these are the things a declared region or stream does
+not do. Every part is rendered by the same partial as in the full page (``oob=True`` adds the
 ``hx-swap-oob`` attribute). A task event renders, per process: the task card twice at most
 (with and without the delete button), the counters, the activity line and the summary
 card, whatever the number of sockets.
@@ -18,7 +23,6 @@ plus one query each to learn that it has not changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -39,9 +43,9 @@ from tasks.selectors import (
     DONE_LIMIT,
     WALL_LIMIT,
     BoardState,
+    activity_by_pk,
     activity_for_user,
     activity_on_boards,
-    board_activity,
     board_counts,
     board_seqs,
     board_state,
@@ -56,7 +60,7 @@ FEED_LIMITS = {TASKS: ACTIVITY_LIMIT, ACTIVITY: WALL_LIMIT}  # cross-board feed 
 
 _cards: LRU[SafeString] = LRU("cards", 5000)
 _lines: LRU[SafeString] = LRU("lines", 5000)
-_boards: LRU[BoardContent] = LRU("boards", 500)
+_boards: LRU[BoardState] = LRU("boards", 500)
 _snapshots: LRU[str] = LRU("snapshots", 300)
 
 
@@ -79,34 +83,27 @@ def activity_item(activity: Activity, *, show_board: bool) -> SafeString:
 
 def activity_feed(feed_id: str, activities: list[Activity], *, show_board: bool, oob: bool) -> SafeString:
     items = [activity_item(activity, show_board=show_board) for activity in activities]
-    return render("tasks/partials/activity_feed.html", {"feed_id": feed_id, "items": items, "oob": oob})
+    return render("tasks/partials/activity_feed.html", {"region_id": feed_id, "items": items, "oob": oob})
 
 
-@dataclass(frozen=True, slots=True)
-class BoardContent:
-    state: BoardState
-    activities: list[Activity]
-
-
-def board_content(board_id: int) -> BoardContent:
-    """The board's lists, counters and activity as of its current change number."""
+def board_content(board_id: int) -> BoardState:
+    """The board's lists and counters as of its current change number."""
     seq = current_seq(board_id)
     cached = _boards.get(board_id)
-    if cached is not None and cached.state.seq == seq:
+    if cached is not None and cached.seq == seq:
         return cached
     state = board_state(board_id)
-    content = BoardContent(state, board_activity(board_id, upto_seq=state.seq))
-    _boards.put(board_id, content)
-    return content
+    _boards.put(board_id, state)
+    return state
 
 
 def board_regions(
-    board_id: int, viewer: Viewer, *, oob: bool, content: BoardContent | None = None
+    board_id: int, viewer: Viewer, *, oob: bool, state: BoardState | None = None
 ) -> tuple[dict[str, SafeString], int]:
-    """Each live region of the board page as ``viewer`` sees it (from ``content`` when the
-    caller has read it already), and the change number it shows."""
-    content = content or board_content(board_id)
-    state, manages = content.state, viewer.manages(board_id)
+    """The board page's two lists as ``viewer`` sees them (from ``state`` when the caller has
+    read it already), and the change number they show."""
+    state = state or board_content(board_id)
+    manages = viewer.manages(board_id)
 
     def task_list(which: str, tasks: list[Task]) -> SafeString:
         cards = [
@@ -119,9 +116,6 @@ def board_regions(
     regions = {
         "open_list": task_list("open", state.open_tasks),
         "done_list": task_list("done", state.done_tasks),
-        "activity": activity_feed(
-            dom.board_activity(board_id), content.activities, show_board=False, oob=oob
-        ),
     }
     return regions, state.seq
 
@@ -139,13 +133,13 @@ def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | 
             .select_related("assignee", "created_by")
             .first()
         )
+    frames: dict[str, str | Variants | Parts] = {}
+    if BOARD in pages:  # (the board's own feed is a declared stream: tasks/regions.py)
+        frames[BOARD] = _board_frame(event, task)
     activity = None
     if event.get("activity"):
-        activity = Activity.objects.filter(pk=event["activity"]).select_related("actor", "board").first()
-
-    frames: dict[str, str | Variants | Parts] = {}
-    if BOARD in pages:
-        frames[BOARD] = _board_frame(event, task, activity)
+        pk = event["activity"]
+        activity = once((activity_by_pk, pk), lambda: activity_by_pk(pk))  # the board feed's read
     feeds = pages & {TASKS, ACTIVITY}  # (the summary card on the home page is a declared region)
     if activity is not None and feeds:
         frames.update(_feed_frames(activity, feeds))
@@ -188,24 +182,19 @@ def _feed_frames(activity: Activity, feeds: frozenset[str]) -> dict[str, str | V
     return frames
 
 
-def _board_frame(
-    event: dict[str, Any], task: Task | None, activity: Activity | None
-) -> str | Variants | Parts:
+def _board_frame(event: dict[str, Any], task: Task | None) -> str | Variants | Parts:
+    """The event's part in the board's two lists (its counters and activity feed are
+    declared: tasks/regions.py)."""
     board_id = event["board"]
-    shared = ""  # the counters are declared regions (tasks/regions.py)
-    if activity is not None:
-        shared += oob_into(
-            dom.board_activity(board_id), "afterbegin", activity_item(activity, show_board=False)
-        )
     if task is None:  # deleted, moved away, or gone before we got here
-        return _refilling_done(event, oob_delete(dom.task(event["task"])) + shared)
+        return _refilling_done(event, oob_delete(dom.task(event["task"])))
 
     # A change moves the card to the top of its list (lists are ordered by last change).
     # Creation only inserts: the card is on no page yet.
     move = "" if event.get("verb") == "created" else oob_delete(dom.task(task.pk))
     target = dom.task_list(board_id, "done" if task.completed else "open")
     frames = {
-        allowed: move + oob_into(target, "afterbegin", card(task, can_delete=allowed)) + shared
+        allowed: move + oob_into(target, "afterbegin", card(task, can_delete=allowed))
         for allowed in (False, True)
     }
 
@@ -252,8 +241,7 @@ def _refilling_done(event: dict[str, Any], frame: str | Variants) -> str | Varia
 def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
     """The board page's regions for a (re)connecting socket. Viewers who may delete the same
     cards see the same snapshot, so it is rendered once per such group and change number."""
-    content = board_content(board_id)
-    state = content.state
+    state = board_content(board_id)
     if viewer.manages(board_id):
         deletable: object = "all"
     else:
@@ -261,9 +249,9 @@ def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
             t.pk for t in state.open_tasks + state.done_tasks if t.created_by_id == viewer.user_id
         )
     key = (board_id, state.seq, deletable, timezone.localdate(), get_language())
-    # rendered from the content read above: the html shows exactly change state.seq
+    # rendered from the state read above: the html shows exactly change state.seq
     html = _snapshots.get_or_make(
-        key, lambda: "".join(board_regions(board_id, viewer, oob=True, content=content)[0].values())
+        key, lambda: "".join(board_regions(board_id, viewer, oob=True, state=state)[0].values())
     )
     return html, {board_topic(board_id): state.seq}
 

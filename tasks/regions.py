@@ -7,9 +7,9 @@ every task event of its board, and in every snapshot of the pages that show it.
 | ``board-<id>-done-count``   | board | how many are done                           |
 | ``board-<id>-summary``      | home  | the board's card: counts and the top open   |
 | ``board-<id>-due-soon``     | board | open tasks due in the next 7 days (the how-to in docs/live-regions.md) |
+| ``board-<id>-activity``     | board | the board's activity feed, newest first (a stream: each event adds its line) |
 
-The task cards and activity lines are not regions but streams of inserts, rendered by
-tasks/live.py.
+The task lists and the cross-board feed are rendered by tasks/live.py (it says why).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from live.regions import Region
+from live.regions import Region, Stream
 from live.registry import once
+from tasks.live import activity_item
 from tasks.models import Board, Task
-from tasks.selectors import board_counts, board_summary, current_seq
+from tasks.selectors import activity_by_pk, board_activity, board_counts, board_summary, current_seq
 
 BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
 TASK_EVENTS = ("task.changed", "task.deleted")
@@ -83,6 +84,21 @@ due_soon_region = Region(
     topic="board.{board}",
     refresh_on=TASK_EVENTS,
     context=due_soon,
+    pages=(BOARD,),
+    version=_seq,
+).register()
+
+
+activity = Stream(
+    dom_id="board-{board}-activity",
+    template="tasks/partials/activity_feed.html",
+    topic="board.{board}",
+    insert_on=TASK_EVENTS,
+    item_key="activity",
+    read_item=activity_by_pk,
+    item=lambda line: activity_item(line, show_board=False),
+    context=lambda upto, board: {"items": board_activity(board, upto_seq=upto)},
+    at="afterbegin",
     pages=(BOARD,),
     version=_seq,
 ).register()

@@ -158,6 +158,10 @@ def board_activity(
     return list(rows.select_related("actor", "board")[:limit])
 
 
+def activity_by_pk(pk: int) -> Activity | None:
+    return Activity.objects.filter(pk=pk).select_related("actor", "board").first()
+
+
 def activity_for_user(
     user: Any, *, upto: dict[int, int] | None = None, limit: int = ACTIVITY_LIMIT
 ) -> list[Activity]:

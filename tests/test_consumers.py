@@ -130,10 +130,10 @@ async def test_create_complete_reopen_delete_each_push_the_right_fragments(
     created = await next_frame(watcher, 3)
     assert swaps(created) == [
         (open_list, "afterbegin"),
-        (f"board-{team.pk}-activity", "afterbegin"),
         (f"board-{team.pk}-open-count", "true"),  # the declared regions (tasks/regions.py)
         (f"board-{team.pk}-done-count", "true"),
         (f"board-{team.pk}-due-soon", "true"),
+        (f"board-{team.pk}-activity", "afterbegin"),  # the declared stream: one line inserted
     ]
     parts = by_id(created)
     assert parts[open_list].children_ids == [f"task-{task.pk}"]

@@ -1,6 +1,8 @@
 """Declared live regions (live/regions.py), through the how-to's own example: the board's
 "due this week" list (tasks/regions.py, docs/live-regions.md), end to end; a project's
-template override used by the pushes; a region of a model of one's own."""
+template override used by the pushes; a region of a model of one's own; streams (lists that
+grow one item at a time): one of one's own, and each item exactly once across a snapshot
+and the events after it."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import format_html
 
 from live import regions
 from tasks import actions
-from tests.frames import by_id, next_frame
+from tasks.models import Board
+from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
@@ -75,7 +79,6 @@ async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
 ) -> None:
     """``models=`` + ``keys_of``: saving a model that publishes nothing itself refreshes the
     region once the transaction commits (here: a board's name, shown in a small region)."""
-    from tasks.models import Board
 
     (tmp_path / "board_name.html").write_text(
         '<span id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>{{ name }}</span>'
@@ -140,6 +143,87 @@ async def test_visible_to_narrows_a_region_to_its_audience(
         assert dom_id not in by_id(await next_frame(member, 3))  # the card came, the count did not
     finally:
         region.unregister()
+
+
+async def test_a_stream_of_ones_own_inserts_each_new_item_it_names(
+    connect: Any, team: Any, alice: Any, bob: Any, settings: Any, tmp_path: Path
+) -> None:
+    """A "completed lately" ticker declared in a few lines: in the page's snapshot, and each
+    completion inserted on top by itself; an event whose item it does not show adds nothing."""
+    from tasks.models import Activity, Verb
+
+    (tmp_path / "completions.html").write_text(
+        '<ul id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>'
+        "{% for item in items %}{{ item }}{% endfor %}</ul>"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    def completions(board: int, upto: int | None = None) -> list[Activity]:
+        rows = Activity.objects.filter(board_id=board, verb=Verb.COMPLETED)
+        return list(rows.filter(seq__lte=upto) if upto is not None else rows)
+
+    dom_id = f"board-{team.pk}-completions"
+    stream = regions.Stream(
+        dom_id="board-{board}-completions",
+        template="completions.html",
+        topic="board.{board}",
+        insert_on=("task.changed",),
+        item_key="activity",
+        read_item=lambda pk: Activity.objects.filter(pk=pk, verb=Verb.COMPLETED).first(),
+        item=lambda line: format_html('<li id="done-{}">{}</li>', line.pk, line.task_title),
+        context=lambda upto, board: {"items": completions(board, upto)},
+        pages=("board",),
+        version=lambda board: Board.objects.get(pk=board).seq,
+    )
+    first = await db(actions.task_create)(board=team, by=alice, title="Book the venue")
+    await db(actions.task_complete)(task=first, by=alice)
+    try:
+        stream.register()
+        socket = await connect(f"/ws/boards/{team.pk}/", bob)
+        snapshot = by_id(await next_frame(socket, 3))[dom_id]
+        assert (snapshot.swap, snapshot.text) == ("true", "Book the venue")
+
+        second = await db(actions.task_create)(board=team, by=alice, title="Ship it")
+        assert dom_id not in by_id(await next_frame(socket, 3))  # a creation: not its item
+        await db(actions.task_complete)(task=second, by=bob)
+        inserted = by_id(await next_frame(socket, 3))[dom_id]
+        assert (inserted.swap, inserted.children_ids, inserted.text) == (
+            "afterbegin",
+            [f"done-{await db(Activity.objects.values_list('pk', flat=True).first)()}"],
+            "Ship it",
+        )
+    finally:
+        stream.unregister()
+
+
+async def test_a_streams_items_arrive_once_when_a_write_lands_during_the_snapshot(
+    connect: Any, team: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board's activity feed is a stream. A task created after the page's lists were read
+    but before the feed was: the feed in the snapshot stops where the lists do, and the event
+    adds the new line once (had the feed shown it, the event would have added it twice)."""
+    from tasks.consumers import BoardConsumer
+    from tasks.models import Activity
+
+    original = BoardConsumer.render_snapshot
+
+    def write_after_the_lists(self: Any) -> Any:
+        lists = original(self)
+        actions.task_create(board=team, by=alice, title="Raced")
+        return lists
+
+    await db(actions.task_create)(board=team, by=alice, title="Before")
+    monkeypatch.setattr(BoardConsumer, "render_snapshot", write_after_the_lists)
+    socket = await connect(f"/ws/boards/{team.pk}/", alice)
+    feed_id = f"board-{team.pk}-activity"
+    snapshot = by_id(await next_frame(socket, 3))
+    pushed = by_id(await next_frame(socket, 3))
+
+    before, raced = await db(lambda: list(Activity.objects.order_by("pk").values_list("pk", flat=True)))()
+    assert snapshot[feed_id].children_ids == [f"activity-{before}"]
+    assert (pushed[feed_id].swap, pushed[feed_id].children_ids) == ("afterbegin", [f"activity-{raced}"])
+    assert "Raced" in pushed[f"board-{team.pk}-open"].text
+    assert await quiet(socket, 0.3)
 
 
 def test_every_declared_region_is_in_the_fragment_catalogue() -> None:
