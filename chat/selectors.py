@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from chat.models import Message, ReadPosition, Room
 from chat.permissions import can_read
+from live.cache import PreparedQuery
 from tasks.selectors import boards_visible_to
 
 HISTORY = 50  # messages a room shows at first; older ones load on demand
@@ -51,8 +52,14 @@ def latest_messages(room_id: int, *, upto: int | None = None) -> tuple[list[Mess
     return found[:HISTORY][::-1], len(found) > HISTORY
 
 
+_MESSAGE = PreparedQuery(  # on every message's live event: compiled once (live/cache.py)
+    lambda pk: Message.objects.filter(pk=pk).select_related("author", "attachment"), -7001
+)
+
+
 def message_by_pk(pk: int) -> Message | None:
-    return Message.objects.filter(pk=pk).select_related("author", "attachment").first()
+    found = _MESSAGE.objects(pk)
+    return found[0] if found else None
 
 
 def room_seq(room_id: int) -> int:

@@ -53,6 +53,7 @@ from tasks.selectors import (
     current_seq,
     done_tasks_upto,
     restricted_board_ids,
+    task_on_board,
 )
 
 BOARD, TASKS, ACTIVITY = "board", "tasks", "activity"
@@ -128,11 +129,7 @@ def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | 
     board_id = event["board"]
     task = None
     if event["kind"] == "task.changed":
-        task = (
-            Task.objects.filter(pk=event["task"], board_id=board_id)
-            .select_related("assignee", "created_by")
-            .first()
-        )
+        task = task_on_board(event["task"], board_id)
     frames: dict[str, str | Variants | Parts] = {}
     if BOARD in pages:  # (the board's own feed is a declared stream: tasks/regions.py)
         frames[BOARD] = _board_frame(event, task)

@@ -14,7 +14,6 @@ The task lists and the cross-board feed are rendered by tasks/live.py (it says w
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -22,8 +21,8 @@ from django.utils import timezone
 from live.regions import Region, Stream
 from live.registry import once
 from tasks.live import activity_item
-from tasks.models import Board, Task
-from tasks.selectors import activity_by_pk, board_activity, board_counts, board_summary, current_seq
+from tasks.models import Board
+from tasks.selectors import activity_by_pk, board_activity, board_counts, board_summary, current_seq, due_soon
 
 BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
 TASK_EVENTS = ("task.changed", "task.deleted")
@@ -66,16 +65,8 @@ summary = Region(
 
 
 # The how-to's region (docs/live-regions.md): declared like the others, nothing else needed.
-def due_soon(board: int) -> dict[str, Any]:
-    today = timezone.localdate()
-    tasks = (
-        Task.objects.filter(
-            board_id=board, completed=False, due_date__range=(today, today + datetime.timedelta(days=7))
-        )
-        .select_related("assignee")
-        .order_by("due_date", "title")
-    )
-    return {"tasks": list(tasks[:10]), "today": today}
+def _due_soon(board: int) -> dict[str, Any]:
+    return {"tasks": due_soon(board), "today": timezone.localdate()}
 
 
 due_soon_region = Region(
@@ -83,7 +74,7 @@ due_soon_region = Region(
     template="tasks/partials/due_soon.html",
     topic="board.{board}",
     refresh_on=TASK_EVENTS,
-    context=due_soon,
+    context=_due_soon,
     pages=(BOARD,),
     version=_seq,
 ).register()

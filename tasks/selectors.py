@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from live.cache import PreparedQuery
@@ -19,6 +21,7 @@ DONE_LIMIT = 30  # the Done list shows the most recent ones; the counter shows a
 ACTIVITY_LIMIT = 20
 WALL_LIMIT = 50  # lines on the activity page (a wall screen)
 SUMMARY_LIMIT = 5  # open tasks named on a board's card on the home page
+DUE_SOON_LIMIT = 10  # tasks in the board's "due this week"
 
 
 # The queries on the hot paths (every socket handshake, every live event), compiled once:
@@ -40,6 +43,22 @@ _COUNTS = PreparedQuery(
         .values_list("seq", "open_count", "done_count")
     ),
     -7001,
+)
+_TASK = PreparedQuery(
+    lambda pk, board: Task.objects.filter(pk=pk, board_id=board).select_related("assignee", "created_by"),
+    -7001,
+    -7002,
+)
+_ACTIVITY = PreparedQuery(lambda pk: Activity.objects.filter(pk=pk).select_related("actor", "board"), -7001)
+_DUE = PreparedQuery(
+    lambda board, first, last: (
+        Task.objects.filter(board_id=board, completed=False, due_date__range=(first, last))
+        .select_related("assignee")
+        .order_by("due_date", "title")[:DUE_SOON_LIMIT]
+    ),
+    -7001,
+    datetime.date(1901, 1, 1),
+    datetime.date(1901, 1, 2),
 )
 
 
@@ -159,7 +178,20 @@ def board_activity(
 
 
 def activity_by_pk(pk: int) -> Activity | None:
-    return Activity.objects.filter(pk=pk).select_related("actor", "board").first()
+    found = _ACTIVITY.objects(pk)
+    return found[0] if found else None
+
+
+def task_on_board(pk: int, board_id: int) -> Task | None:
+    """The task as a live event renders it (None: deleted, or moved to another board)."""
+    found = _TASK.objects(pk, board_id)
+    return found[0] if found else None
+
+
+def due_soon(board_id: int, *, days: int = 7) -> list[Task]:
+    """Open tasks due from today to ``days`` ahead, soonest first (at most DUE_SOON_LIMIT)."""
+    today = timezone.localdate()
+    return _DUE.objects(board_id, today, today + datetime.timedelta(days=days))
 
 
 def activity_for_user(

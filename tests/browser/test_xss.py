@@ -36,7 +36,7 @@ from chat.selectors import seen_by
 from notifications.selectors import latest, unread_count
 from tasks import actions as tasks
 from tasks.models import Task
-from tasks.regions import due_soon
+from tasks.selectors import due_soon
 from tests.browser.conftest import off_the_loop, shot
 from tests.services import REDIS_TEST_URL, redis_layer, unavailable
 
@@ -423,7 +423,7 @@ def test_an_xss_corpus_in_every_user_field_stays_text_on_other_peoples_live_page
     for which, listed in (("open", open_tasks), ("done", done_tasks)):  # the assignees
         assert missing(board, f"#board-{team.pk}-{which}", [t.assignee.get_full_name() for t in listed]) == []
     assert missing(board, f"#board-{team.pk}-activity", [f"‘{t.title}’" for t in made] + names) == []
-    due = [t.title for t in due_soon(board=team.pk)["tasks"]]  # the first ten
+    due = [t.title for t in due_soon(team.pk)]  # the first ten
     assert len(due) == 10 and missing(board, f"#board-{team.pk}-due-soon", due) == []
     expect(board.locator(f"#board-{team.pk}-open > li")).to_have_count(len(open_tasks))
     expect(board.locator(f"#board-{team.pk}-done > li")).to_have_count(len(done_tasks))
