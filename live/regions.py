@@ -22,7 +22,8 @@ What comes for free:
   per language present (never once per socket) and replaces it on every such page;
 - **changes of your own models**: ``models=(Comment,)`` with ``keys_of=lambda comment:
   {"board": comment.task.board_id}`` publishes a ``region.<dom_id>`` event after every
-  commit that saved or deleted one, for models that publish no events of their own;
+  commit that saved or deleted one, for models that publish no events of their own; what
+  sends no signal (``QuerySet.update()``, ``bulk_create()``) calls ``region.refresh(**keys)``;
 - **who sees it**: only sockets on the topic; ``visible_to(viewer, **keys)`` narrows it further
   (the region is rendered once, and sent only to those it returns True for);
 - **overriding**: the partial is found by Django's template loaders, so a project's own
@@ -159,7 +160,7 @@ class Region(_Live):
         """Make the region live: its renderer for events, its snapshots, its model signals."""
         if self.models and self.keys_of is None:
             raise ValueError(f"{self.dom_id}: models need keys_of(instance) -> the topic's keys")
-        self._declare((*self.refresh_on, *([self.own_event] if self.models else [])))
+        self._declare((*self.refresh_on, self.own_event))
         for model in self.models:
             post_save.connect(self._model_changed, sender=model, weak=False)
             post_delete.connect(self._model_changed, sender=model, weak=False)
@@ -193,10 +194,15 @@ class Region(_Live):
     def own_event(self) -> str:
         return f"region.{self.dom_id}"
 
-    def _model_changed(self, sender: type[Model], instance: Any, **kwargs: Any) -> None:
-        keys = self.keys_of(instance) if self.keys_of else {}
+    def refresh(self, **keys: Any) -> None:
+        """Re-render the region for ``keys`` on every page that shows it, once the current
+        transaction commits: for changes no signal tells of (``QuerySet.update()``,
+        ``bulk_create()``, raw SQL)."""
         topic = self.topic.format(**keys)
         transaction.on_commit(lambda: publish(topic, {"kind": self.own_event, **keys}))
+
+    def _model_changed(self, sender: type[Model], instance: Any, **kwargs: Any) -> None:
+        self.refresh(**(self.keys_of(instance) if self.keys_of else {}))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import format_html
@@ -78,7 +79,8 @@ async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
     connect: Any, team: Any, alice: Any, settings: Any, tmp_path: Path
 ) -> None:
     """``models=`` + ``keys_of``: saving a model that publishes nothing itself refreshes the
-    region once the transaction commits (here: a board's name, shown in a small region)."""
+    region once the transaction commits (here: a board's name, shown in a small region);
+    after an ``update()``, which sends no signal, ``refresh()`` does."""
 
     (tmp_path / "board_name.html").write_text(
         '<span id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>{{ name }}</span>'
@@ -105,6 +107,14 @@ async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
 
         await db(rename)()
         assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-test-name"].text == "Launch"
+
+        def rename_in_bulk() -> None:  # update() sends no signal: the code says what changed
+            with transaction.atomic():
+                Board.objects.filter(pk=team.pk).update(name="Relaunch")
+                region.refresh(board=team.pk)
+
+        await db(rename_in_bulk)()
+        assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-test-name"].text == "Relaunch"
     finally:
         region.unregister()
 
