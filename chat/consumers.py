@@ -48,7 +48,6 @@ class ReadForm(forms.Form):
 
 class RoomConsumer(InboxMixin, LiveConsumer):
     page = ROOM
-    shows_typing = True
     actions = {
         **InboxMixin.inbox_actions,
         "message.send": "send_message",
@@ -68,9 +67,6 @@ class RoomConsumer(InboxMixin, LiveConsumer):
             raise PermissionDenied(_("No such room."))
         self.room = room
         return viewer_for(user), [actions.room_topic(room.pk)]
-
-    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
-        return (actions.room_topic(self.room.pk),)
 
     async def send_message(self, inbound: Inbound) -> None:
         form = SendForm(inbound.values)

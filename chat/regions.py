@@ -5,8 +5,8 @@
 | ``room-<id>-messages`` | stream | the latest messages, oldest first; a new one is appended  |
 | ``room-<id>-seen``     | region | "seen by" under the newest message                        |
 | ``room-<id>-read``     | region | an invisible marker: when it scrolls into view, the page reports it has read up to there |
-
-(Who is here and who is typing are kept by the hub: live/presence.py and live/typing.py.)
+| ``presence-room-<id>`` | presence | who is here (kept by the hubs: live/presence.py)        |
+| ``typing-room-<id>``   | typing | who is typing (kept by the hubs: live/typing.py)          |
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from chat.live import message_item
 from chat.selectors import latest_messages, message_by_pk, room_seq, seen_by
-from live.regions import Region, Stream
+from live.regions import Presence, Region, Stream, Typing
 from live.registry import once
 
 ROOM = "room"  # the page (chat/consumers.py)
@@ -70,3 +70,6 @@ read_marker = Region(
     pages=(ROOM,),
     version=_seq,
 ).register()
+
+presence = Presence(topic="room.{room}", pages=(ROOM,)).register()
+typing = Typing(topic="room.{room}", pages=(ROOM,)).register()

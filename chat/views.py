@@ -17,7 +17,6 @@ from chat.live import composer, message_item, send_from_composer
 from chat.models import Attachment, Room
 from chat.permissions import can_read
 from chat.selectors import older, room_get_for_user, rooms_visible_to
-from live import presence, typing
 from live.poll import nudge, socket_path
 from tasks.numbers import whole_number
 
@@ -63,8 +62,6 @@ def _room_page(
         "upload": UploadForm(),
         "invite": invite or InviteForm(room=room),
         "members": room.members.order_by("first_name", "username") if room.is_private else None,
-        "typing_id": typing.region_id(actions.room_topic(room.pk)),
-        "presence_id": presence.region_id(actions.room_topic(room.pk)),
         "live_socket": socket_path("room-socket", room=room.slug),
     }
     return render(request, "chat/room.html", context, status=status)

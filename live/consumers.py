@@ -103,8 +103,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     signals: ClassVar[frozenset[str]] = frozenset()  # actions a later one supersedes (live/ratelimit.py)
     _limiter: Limiter | None = None  # made on the first inbound frame
     _deferred: dict[str, Inbound] | None = None  # the latest signal of each kind over its budget
-    presence_topics: tuple[str, ...] = ()  # topics where this socket counts as "here"
-    shows_typing = False  # does this page show a "who is typing" indicator?
+    presence_topics: tuple[str, ...] = ()  # where this socket counts as "here" (declared Presence)
+    shows_typing = False  # does its page show who is typing (a declared Typing)?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
 
     # --- what a page provides (sync, run in a worker thread) ------------------------------
@@ -123,10 +123,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def personal_topics(self, viewer: Viewer) -> list[str]:
         """Topics about the viewer themselves; every socket hears its user's (the session ending)."""
         return [sessions.user_topic(viewer.user_id)]
-
-    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
-        """The topics (of those joined) where this socket counts as "here"; none by default."""
-        return ()
 
     # --- connection -----------------------------------------------------------------------
 
@@ -158,7 +154,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         page's language and its topics, the viewer's own included. Raises one of REFUSALS."""
         viewer, topics = self.authorize(user)
         self.viewer = viewer.speaking(self.scope.get("language") or settings.LANGUAGE_CODE)
-        self.presence_topics = self.presence_for(topics)
+        self.presence_topics, self.shows_typing = regions.here_on(self.page, topics)
         self.topics = (*topics, *self.personal_topics(self.viewer))
 
     async def sign_out(self) -> None:

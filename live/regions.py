@@ -53,6 +53,10 @@ item inserts only that item::
 
 Its items carry their topic's change number (``upto``: the snapshot's), so a reconnecting page
 gets each item exactly once.
+
+Who is here and who is typing are state of the hubs, not of a model: ``Presence(topic=
+"board.{board}", pages=("board",))`` makes those pages' sockets count as here and get the
+list, ``Typing`` likewise for "who is typing"; the page puts them in with ``{% live_region %}``.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from live import presence, typing
 from live.cache import LRU
 from live.fragments import oob_into
 from live.publish import publish
@@ -259,14 +264,63 @@ class Stream(_Live):
         return self._to_pages(oob_into(self.dom_id.format(**keys), self.at, self.item(new)), keys, pages)
 
 
-def declared(dom_id: str) -> Region | Stream:
+@dataclass(frozen=True, kw_only=True)
+class Presence(_Live):
+    """Who is here on a topic: every socket of ``pages`` on it counts as here, and gets the
+    list as it changes. The state is kept by the hubs, not a model (live/presence.py: several
+    tabs, several processes, processes that die), so there is no context to give: declare
+    the topic and the pages, and put ``{% live_region "presence-board-{board}" board=... %}``
+    where the page shows it (a placeholder until the socket's first list)."""
+
+    dom_id: str = ""  # presence-<topic with dashes>, from the topic
+    template: str = "live/presence_placeholder.html"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dom_id", presence.region_id(self.topic))
+
+    def register(self) -> Presence:
+        self._declare(())
+        return self
+
+    def render(self, *, oob: bool, **keys: Any) -> SafeString:
+        return render(self.template, {"id": self.dom_id.format(**keys), "oob": oob})
+
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+        return {}  # the hubs send it (live/hub.py)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Typing(Presence):
+    """Who is typing on a topic (live/typing.py): the pages whose sockets send ``typing``
+    signals and show ``{% live_region "typing-room-{room}" room=... %}``."""
+
+    template: str = "live/typing.html"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dom_id", typing.region_id(self.topic))
+
+    def render(self, *, oob: bool, **keys: Any) -> SafeString:
+        return render(self.template, {"id": self.dom_id.format(**keys), "names": None, "oob": oob})
+
+
+def here_on(page: str, topics: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """Where a socket of ``page`` on ``topics`` counts as here (the declared presences), and
+    whether the page shows who is typing."""
+    present = [region for region in _declared.values() if type(region) is Presence and region.shows_on(page)]
+    typing = [region for region in _declared.values() if isinstance(region, Typing) and region.shows_on(page)]
+    here = tuple(t for t in topics if any(region.keys_from_topic(t) is not None for region in present))
+    shows_typing = any(region.keys_from_topic(t) is not None for region in typing for t in topics)
+    return here, shows_typing
+
+
+def declared(dom_id: str) -> Region | Stream | Presence:
     try:
         return _declared[dom_id]  # type: ignore[return-value]
     except KeyError:
         raise LookupError(f"no live region {dom_id!r} is declared") from None
 
 
-def all_declared() -> list[Region | Stream]:
+def all_declared() -> list[Region | Stream | Presence]:
     return list(_declared.values())  # type: ignore[arg-type]
 
 
@@ -287,6 +341,8 @@ def snapshot_for(
             keys = region.keys_from_topic(topic)
             if keys is None or (region.visible_to is not None and not region.visible_to(viewer, **keys)):
                 continue
+            if isinstance(region, Presence):
+                continue  # the hubs send who is here and who is typing after the snapshot
             if isinstance(region, Stream):
                 streams.append((region, topic, keys))
                 continue

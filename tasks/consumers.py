@@ -52,9 +52,6 @@ class BoardConsumer(InboxMixin, LiveConsumer):
         self.board_id = board.pk
         return viewer, [broadcasts.board_topic(board.pk)]
 
-    def presence_for(self, topics: list[str]) -> tuple[str, ...]:
-        return (broadcasts.board_topic(self.board_id),)
-
     def render_snapshot(self) -> tuple[str, dict[str, int]]:
         return live.board_snapshot(self.board_id, self.viewer)
 

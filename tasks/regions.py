@@ -8,6 +8,7 @@ every task event of its board, and in every snapshot of the pages that show it.
 | ``board-<id>-summary``      | home  | the board's card: counts and the top open   |
 | ``board-<id>-due-soon``     | board | open tasks due in the next 7 days (the how-to in docs/live-regions.md) |
 | ``board-<id>-activity``     | board | the board's activity feed, newest first (a stream: each event adds its line) |
+| ``presence-board-<id>``     | board | who is here (a presence: the hubs keep it)  |
 
 The task lists and the cross-board feed are rendered by tasks/live.py (it says why).
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from live.regions import Region, Stream
+from live.regions import Presence, Region, Stream
 from live.registry import once
 from tasks.live import activity_item
 from tasks.models import Board
@@ -93,3 +94,6 @@ activity = Stream(
     pages=(BOARD,),
     version=_seq,
 ).register()
+
+# Who is here on the board (kept by the hubs: live/presence.py).
+presence = Presence(topic="board.{board}", pages=(BOARD,)).register()

@@ -14,9 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from live import presence
 from live.poll import nudge, socket_path
-from tasks import actions, broadcasts, dom, live
+from tasks import actions, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
 from tasks.regions import done_count, open_count
@@ -62,7 +61,6 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
         "regions": regions,
         "columns": columns,
         "form": form,
-        "presence_id": presence.region_id(broadcasts.board_topic(board.pk)),
         "live_socket": socket_path("board-socket", board_id=board.pk),
         "following": following_events(request.user, board),
     }

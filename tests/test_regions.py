@@ -107,6 +107,9 @@ async def test_a_region_of_a_model_of_ones_own_publishes_after_commit(
 
         await db(rename)()
         assert by_id(await next_frame(socket, 3))[f"board-{team.pk}-test-name"].text == "Launch"
+        for _ in range(10):  # saving a board re-checks access (a fresh snapshot): let it pass
+            if await quiet(socket, 0.3):
+                break
 
         def rename_in_bulk() -> None:  # update() sends no signal: the code says what changed
             with transaction.atomic():
@@ -234,6 +237,16 @@ async def test_a_streams_items_arrive_once_when_a_write_lands_during_the_snapsho
     assert (pushed[feed_id].swap, pushed[feed_id].children_ids) == ("afterbegin", [f"activity-{raced}"])
     assert "Raced" in pushed[f"board-{team.pk}-open"].text
     assert await quiet(socket, 0.3)
+
+
+def test_who_is_here_and_who_is_typing_follow_their_declarations() -> None:
+    """Presence and Typing (tasks/regions.py, chat/regions.py) decide where a socket counts as
+    here: the board and the room, not the home page that watches every board."""
+    assert regions.here_on("board", ["board.3", "user.7"]) == (("board.3",), False)
+    assert regions.here_on("room", ["room.5", "user.7"]) == (("room.5",), True)
+    assert regions.here_on("tasks", ["board.3", "board.4", "user.7"]) == ((), False)
+    shown = regions.declared("presence-board-{board}").render(oob=False, board=3)
+    assert shown.startswith('<ul id="presence-board-3"')
 
 
 def test_every_declared_region_is_in_the_fragment_catalogue() -> None:
