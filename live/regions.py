@@ -65,6 +65,7 @@ import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
@@ -95,7 +96,7 @@ class _Live:
     visible_to: Callable[..., bool] | None = None
     version: Callable[..., int] | None = None
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.topic) if name)
 
@@ -121,7 +122,7 @@ class _Live:
         match = self._pattern.fullmatch(topic)
         return {name: int(value) for name, value in match.groupdict().items()} if match else None
 
-    @property
+    @cached_property  # (asked for every topic of every socket's snapshot)
     def _pattern(self) -> re.Pattern[str]:
         pattern = re.escape(self.topic)
         for name in self.keys:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from live.cache import PreparedQuery
 from notifications.models import Inbox, Notification
@@ -33,12 +33,24 @@ def unread_count(user_id: int) -> int:
     return rows[0][0] if rows else 0
 
 
+def _newest(user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user_id).select_related("actor", "board")
+
+
+# The bell's reads, on every page's socket handshake: compiled once (live/cache.py).
+_INBOX = PreparedQuery(lambda user: Inbox.objects.filter(user_id=user), -7001)
+_PANEL = PreparedQuery(lambda user: _newest(user)[: PANEL_SIZE + 1], -7001)
+
+
 def latest(user_id: int, *, before: int | None = None, limit: int = PANEL_SIZE) -> list[Notification]:
-    """The user's newest notifications (older than id ``before``, for "load more")."""
-    rows = Notification.objects.filter(recipient_id=user_id).select_related("actor", "board")
+    """The user's newest notifications (older than id ``before``, for "load more"), one more
+    than ``limit``: is there a next page?"""
+    if before is None and limit == PANEL_SIZE:
+        return _PANEL.objects(user_id)
+    rows = _newest(user_id)
     if before is not None:
         rows = rows.filter(pk__lt=before)
-    return list(rows[: limit + 1])  # one more than shown: is there a next page?
+    return list(rows[: limit + 1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +64,10 @@ class InboxState:
 def inbox_state(user_id: int) -> InboxState:
     """What the bell and the panel show. The change number is read first: a change landing
     during the reads is re-rendered by its own event (the panel is always replaced whole)."""
-    seq = inbox_seq(user_id)
-    inbox = Inbox.objects.filter(user_id=user_id).values_list("previous_visit_at", flat=True).first()
+    inbox = next(iter(_INBOX.objects(user_id)), None)
     return InboxState(
-        seq=seq, unread=unread_count(user_id), notifications=latest(user_id), previous_visit_at=inbox
+        seq=inbox.seq if inbox else 0,
+        unread=unread_count(user_id),
+        notifications=latest(user_id),
+        previous_visit_at=inbox.previous_visit_at if inbox else None,
     )

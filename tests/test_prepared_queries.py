@@ -16,6 +16,7 @@ from chat import actions as chat_actions
 from chat.models import Attachment, Message, Room
 from chat.selectors import message_by_pk
 from live.cache import PreparedQuery
+from notifications.models import Inbox
 from tasks import actions
 from tasks.models import Activity, Board, Task
 from tasks.selectors import activity_by_pk, due_soon, task_on_board
@@ -103,6 +104,34 @@ def test_messages_with_their_author_and_attachment_or_none(team: Board, alice: A
         same(message_by_pk(message.pk), orm.get(pk=message.pk), "author", "attachment")
     assert message_by_pk(with_file.pk).attachment.name == "x.png"  # type: ignore[union-attr]
     assert message_by_pk(with_file.pk + 1000) is None
+
+
+def test_the_bells_reads_on_every_handshake(team: Board, alice: Any, bob: Any) -> None:
+    """The panel's newest notifications and the inbox row (its visit times are datetimes)."""
+    from notifications import actions as notes
+    from notifications.models import Kind, Notification
+    from notifications.selectors import PANEL_SIZE, inbox_state
+
+    assert inbox_state(alice.pk).seq == 0 and inbox_state(alice.pk).previous_visit_at is None  # no row
+    for n in range(PANEL_SIZE + 3):
+        notes.notify(
+            recipients=[alice.pk], kind=Kind.ASSIGNED, text=f"n{n}", actor_id=bob.pk, board_id=team.pk
+        )
+    notes.notify(recipients=[alice.pk], kind=Kind.ASSIGNED, text="from nobody")
+    Inbox.objects.filter(user_id=alice.pk).update(
+        previous_visit_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+
+    state = inbox_state(alice.pk)
+    orm = list(
+        Notification.objects.filter(recipient_id=alice.pk).select_related("actor", "board")[: PANEL_SIZE + 1]
+    )
+    assert len(state.notifications) == PANEL_SIZE + 1
+    for mine, theirs in zip(state.notifications, orm, strict=True):
+        same(mine, theirs, "actor", "board")
+    row = Inbox.objects.get(user_id=alice.pk)
+    assert (state.seq, state.previous_visit_at) == (row.seq, row.previous_visit_at)
+    assert isinstance(state.previous_visit_at, datetime.datetime) and state.previous_visit_at.tzinfo
 
 
 def test_a_placeholder_the_query_does_not_use_is_refused(team: Board) -> None:
