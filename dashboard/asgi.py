@@ -3,6 +3,8 @@
 Every socket passes the origin check (live/origin.py: the page's own scheme, host and port
 only, as Django's CSRF check; cross-site WebSocket hijacking gets no socket) and session authentication (live/auth.py, Django's own
 ``get_user()`` without channels' per-socket session machinery) before it reaches a consumer.
+An HTTP request declaring a body over ``MAX_REQUEST_BYTES`` is refused before it is read
+(dashboard/body_limit.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from dashboard.body_limit import BodyLimit  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 from live.auth import SessionAuthMiddleware  # noqa: E402
 from live.origin import SameOriginValidator  # noqa: E402
@@ -33,7 +37,7 @@ gc.freeze()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimit(django_asgi_app, settings.MAX_REQUEST_BYTES),
         "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
