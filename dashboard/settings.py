@@ -333,6 +333,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 # Any request body over this is refused (413) before it is read: dashboard/body_limit.py.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 50 * 1024 * 1024)
+if MAX_REQUEST_BYTES <= CHAT_MAX_UPLOAD_BYTES:
+    raise ImproperlyConfigured(
+        "MAX_REQUEST_BYTES must be larger than CHAT_MAX_UPLOAD_BYTES (a shared file comes with its form)"
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

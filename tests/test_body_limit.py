@@ -62,3 +62,25 @@ def test_the_production_server_refuses_ten_gigabytes_without_reading_them(start_
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"larger than this server accepts (50 MB)" in answer
+
+
+def test_a_limit_below_the_chats_own_upload_limit_is_refused_at_start() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "MAX_REQUEST_BYTES": "1000",
+        "CHAT_MAX_UPLOAD_BYTES": "2000",
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "MAX_REQUEST_BYTES must be larger" in result.stderr
