@@ -4,7 +4,11 @@ request that declares 10 GB and sends none of it."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,11 +69,6 @@ def test_the_production_server_refuses_ten_gigabytes_without_reading_them(start_
 
 
 def test_a_limit_below_the_chats_own_upload_limit_is_refused_at_start() -> None:
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     env = {
         **os.environ,
         "MAX_REQUEST_BYTES": "1000",
