@@ -81,10 +81,17 @@ class MemoryStore:
 
 
 class RedisStore:
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, max_connections: int = 50) -> None:
         import redis.asyncio
 
-        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        # A blocking pool: a thousand sockets leaving (or arriving) at once wait their turn for
+        # a connection. redis-py's default pool refuses the 101st at once ("Too many
+        # connections"), which left 844 of 1000 departures unrecorded in a load test: those
+        # people would have stayed "here" for PRESENCE_TTL instead of PRESENCE_GRACE.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=10, socket_timeout=5, socket_connect_timeout=5
+        )
+        self.redis = redis.asyncio.Redis(connection_pool=pool)
         self.prefix = prefix
 
     def _keys(self, topic: str) -> tuple[str, str]:

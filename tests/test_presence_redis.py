@@ -73,3 +73,22 @@ def test_presence_spans_processes_and_forgets_a_killed_one(
 
     assert together == {"Alice", "Bob"} and alone == {"Alice"}
     assert took < 15  # it expired (TTL 3 s here, 90 s by default), not merely went quiet
+
+
+async def test_a_thousand_sockets_leaving_at_once_are_all_recorded() -> None:
+    """The end of a load test, or a proxy dropping every connection: each departure sets its
+    entry to expire after the grace period, none refused for want of a Redis connection."""
+    from live.presence import RedisStore
+
+    store = RedisStore(redis_url(), prefix=f"leavetest{time.time_ns()}:")
+    topic, entries = "board.1", [f"{n}|p|{n}" for n in range(1000)]
+    try:
+        await asyncio.gather(*(store.enter(topic, entry, n) for n, entry in enumerate(entries)))
+        await asyncio.gather(*(store.leave(topic, entry) for entry in entries))
+        key = store._keys(topic)[0]
+        expiries = dict(await store.redis.zrange(key, 0, -1, withscores=True))
+        assert len(expiries) == 1000
+        assert max(expiries.values()) < time.time() + 20  # the grace period (15 s), not the TTL (90 s)
+    finally:
+        await store.redis.delete(*store._keys(topic))
+        await store.redis.aclose()
