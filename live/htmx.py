@@ -28,12 +28,14 @@ from django.utils.safestring import SafeString
 HTMX2_RETRIES = frozenset({1006, 1011, 1012, 1013})
 
 # The page-wide htmx settings: no eval and no injected styles (the Content-Security-Policy
-# allows neither), form errors (422) swapped in. htmx 4 swaps 4xx by default and keeps a
+# allows neither), form errors (422) and refused bodies (413: an alert, dashboard/body_limit.py)
+# swapped in. htmx 4 swaps 4xx by default and keeps a
 # hidden tab's socket open here, as htmx 2 does (a wall screen's "who is here" stays true).
 _CONFIG = {
     2: '{"allowEval": false, "allowScriptTags": false, "includeIndicatorStyles": false, '
     '"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true}, '
-    '{"code": "422", "swap": true}, {"code": "[45]..", "swap": false, "error": true}]}',
+    '{"code": "422", "swap": true}, {"code": "413", "swap": true}, '
+    '{"code": "[45]..", "swap": false, "error": true}]}',
     4: '{"includeIndicatorCSS": false, "ws": {"pauseOnBackground": false}}',
 }
 

@@ -26,6 +26,7 @@ UZ: dict[str, str | list[str]] = {
     "That message could not be read.": "Bu xabarni oʻqib boʻlmadi.",
     "That message named no valid position.": "Bu xabarda toʻgʻri oʻrin koʻrsatilmagan.",
     "The file is larger than %(mb)d MB.": "Fayl %(mb)d MB dan katta.",
+    "The request is larger than this server accepts (%(size)s).": "Soʻrov bu server qabul qiladiganidan katta (%(size)s).",
     "The file is empty.": "Fayl boʻsh.",
     "Only images (PNG, JPEG, GIF, WebP), PDF and plain text files can be shared.": "Faqat rasmlar (PNG, JPEG, GIF, WebP), PDF va oddiy matn fayllarini ulashish mumkin.",
     "The image is damaged or not what its first bytes claim.": "Rasm buzilgan yoki birinchi baytlari aytganidek emas.",

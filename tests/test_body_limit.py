@@ -15,10 +15,14 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 
 from dashboard.body_limit import BodyLimit
+from tests.frames import by_id
 
 
-async def reached(app: BodyLimit, length: bytes) -> tuple[int, bytes, list[str]]:
-    """The status and body a request declaring ``length`` gets, and what the inner app saw."""
+async def reached(
+    app: BodyLimit, length: bytes, *headers: tuple[bytes, bytes]
+) -> tuple[int, bytes, list[str], dict[bytes, bytes]]:
+    """The status, body and headers a request declaring ``length`` gets, and what the inner
+    app saw."""
     seen: list[str] = []
 
     async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -31,23 +35,37 @@ async def reached(app: BodyLimit, length: bytes) -> tuple[int, bytes, list[str]]
         "type": "http",
         "method": "POST",
         "path": "/chat/x/files/",
-        "headers": [(b"content-length", length)],
+        "headers": [(b"content-length", length), *headers],
     }
     communicator = ApplicationCommunicator(app, scope)
     start = await communicator.receive_output(2)  # nothing of the body was sent
     body = await communicator.receive_output(2)
-    return start["status"], body["body"], seen
+    return start["status"], body["body"], seen, dict(start.get("headers", []))
 
 
 async def test_a_declared_body_over_the_limit_is_refused_before_the_app_sees_it() -> None:
-    status, body, seen = await reached(BodyLimit(None, 1000), b"1001")
-    assert (status, seen) == (413, [])
+    status, body, seen, headers = await reached(BodyLimit(None, 1000), b"1001")
+    assert (status, seen, headers[b"content-type"]) == (413, [], b"text/plain; charset=utf-8")
     assert b"larger than this server accepts" in body
 
 
+async def test_a_pages_htmx_request_gets_the_reason_in_its_alert_in_its_language() -> None:
+    """Out of band into ``live-error`` (the page's alert region), the form left as it was."""
+    status, body, _seen, headers = await reached(
+        BodyLimit(None, 3 * 1024 * 1024),
+        b"9999999",
+        (b"hx-request", b"true"),
+        (b"cookie", b"django_language=uz"),
+    )
+    assert (status, headers[b"hx-reswap"]) == (413, b"none")
+    alert = by_id(body.decode())["live-error"]
+    assert (alert.swap, alert.attrs["role"]) == ("true", "alert")
+    assert alert.text == "Soʻrov bu server qabul qiladiganidan katta (3,0 MB)."  # (spaces collapsed)
+
+
 async def test_bodies_up_to_the_limit_and_undeclared_ones_go_through() -> None:
-    assert (await reached(BodyLimit(None, 1000), b"1000"))[::2] == (200, ["/chat/x/files/"])
-    assert (await reached(BodyLimit(None, 1000), b"lots"))[::2] == (200, ["/chat/x/files/"])
+    assert (await reached(BodyLimit(None, 1000), b"1000"))[:3:2] == (200, ["/chat/x/files/"])
+    assert (await reached(BodyLimit(None, 1000), b"lots"))[:3:2] == (200, ["/chat/x/files/"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +83,7 @@ def test_the_production_server_refuses_ten_gigabytes_without_reading_them(start_
                 break
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert b"larger than this server accepts (50 MB)" in answer
+    assert b"larger than this server accepts (50.0\xc2\xa0MB)" in answer
 
 
 def test_a_limit_below_the_chats_own_upload_limit_is_refused_at_start() -> None:

@@ -95,3 +95,28 @@ def test_markup_from_users_renders_as_text_everywhere(
         assert page.evaluate("window.hacked") is None
         assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
     assert board_room.pk != hostile.pk
+
+
+def test_a_file_the_server_refuses_outright_says_why_and_keeps_the_form(
+    browser: Any, start_server: Any, team: Any, alice: Any, tmp_path: Any
+) -> None:
+    """Over MAX_REQUEST_BYTES the server answers 413 before reading the body; the page shows
+    the reason in its alert region and the upload form stays as it was, ready for another."""
+    from chat.models import Attachment
+
+    room = Room.objects.get(board=team)
+    server = start_server(CHAT_MAX_UPLOAD_BYTES="1000", MAX_REQUEST_BYTES="4000")
+    page = open_as(browser, server, alice, f"/chat/{room.slug}/")
+    expect(page.locator("#live-status[data-state=live] .live-now")).to_be_visible(timeout=10_000)
+    big = tmp_path / "big.txt"
+    big.write_text("a" * 10_000)
+
+    page.set_input_files("#id_file", str(big))
+    page.click(f"#room-{room.pk}-upload button")
+
+    expect(page.locator("#live-error[role=alert]")).to_contain_text("larger than this server accepts")
+    expect(page.locator(f"#room-{room.pk}-upload button")).to_be_enabled()
+    expect(page.locator("#id_file")).to_be_visible()
+    shot(page, "upload-refused")
+    assert not Attachment.objects.exists()
+    assert [e for e in page.errors if "413" not in e] == []  # (Chromium logs the refused request)
