@@ -62,9 +62,15 @@ def message_by_pk(pk: int) -> Message | None:
     return found[0] if found else None
 
 
+_SEQ = PreparedQuery(lambda pk: Room.objects.filter(pk=pk).values_list("seq"), -7001)
+
+
 def room_seq(room_id: int) -> int:
     """The room's change number: the newest message's (raises Room.DoesNotExist)."""
-    return Room.objects.filter(pk=room_id).values_list("seq", flat=True).get()
+    rows = _SEQ.rows(room_id)
+    if not rows:
+        raise Room.DoesNotExist(room_id)
+    return rows[0][0]  # type: ignore[return-value]
 
 
 def older(room_id: int, before_seq: int) -> tuple[list[Message], bool]:

@@ -30,12 +30,9 @@ class BodyLimit:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self._declared(scope) <= self.limit:
             return await self.app(scope, receive, send)
-        headers = {name: value.decode("latin-1") for name, value in scope.get("headers", ())}
-        declared = headers.get(b"content-length", "")
-        if not (declared.isdigit() and int(declared) > self.limit):
-            return await self.app(scope, receive, send)
+        headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
         with translation.override(
             language_for(parse_cookie(headers.get(b"cookie", "")), headers.get(b"accept-language", ""))
         ):
@@ -52,3 +49,10 @@ class BodyLimit:
         await send(start)
         await send({"type": "http.response.body", "body": body.encode()})
         return None
+
+    @staticmethod
+    def _declared(scope: dict[str, Any]) -> int:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                return int(value) if value.isdigit() else 0
+        return 0

@@ -95,7 +95,7 @@ class PreparedQuery:
         rows = self.rows(*params)
         shape = self._shape
         assert shape is not None  # set by the compile in rows()
-        if shape.converters:
+        if shape.converters:  # (the backend's converters are stateless: any thread's compiler will do)
             rows = list(shape.compiler.apply_converters(rows, shape.converters))
         found = []
         for row in rows:

@@ -266,62 +266,73 @@ class Stream(_Live):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Presence(_Live):
-    """Who is here on a topic: every socket of ``pages`` on it counts as here, and gets the
-    list as it changes. The state is kept by the hubs, not a model (live/presence.py: several
-    tabs, several processes, processes that die), so there is no context to give: declare
-    the topic and the pages, and put ``{% live_region "presence-board-{board}" board=... %}``
-    where the page shows it (a placeholder until the socket's first list)."""
+class _KeptByHubs(_Live):
+    """A region whose state the hubs keep, not a model: declared by its topic and pages only;
+    its id follows from the topic, and the page shows a placeholder until the hub's first
+    frame."""
 
-    dom_id: str = ""  # presence-<topic with dashes>, from the topic
-    template: str = "live/presence_placeholder.html"
+    dom_id: str = ""  # from the topic: _id_for(topic)
+    template: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dom_id", presence.region_id(self.topic))
+        object.__setattr__(self, "dom_id", self._id_for(self.topic))
 
-    def register(self) -> Presence:
+    @staticmethod
+    def _id_for(topic: str) -> str:
+        raise NotImplementedError
+
+    def register(self) -> _KeptByHubs:
         self._declare(())
         return self
 
     def render(self, *, oob: bool, **keys: Any) -> SafeString:
-        return render(self.template, {"id": self.dom_id.format(**keys), "oob": oob})
+        return render(self.template, {"id": self.dom_id.format(**keys), "names": None, "oob": oob})
 
     def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
         return {}  # the hubs send it (live/hub.py)
 
 
 @dataclass(frozen=True, kw_only=True)
-class Typing(Presence):
+class Presence(_KeptByHubs):
+    """Who is here on a topic: every socket of ``pages`` on it counts as here, and gets the
+    list as it changes (live/presence.py: several tabs, several processes, processes that
+    die). The page puts ``{% live_region "presence-board-{board}" board=... %}`` where it
+    shows it."""
+
+    template: str = "live/presence_placeholder.html"
+    _id_for = staticmethod(presence.region_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Typing(_KeptByHubs):
     """Who is typing on a topic (live/typing.py): the pages whose sockets send ``typing``
     signals and show ``{% live_region "typing-room-{room}" room=... %}``."""
 
     template: str = "live/typing.html"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "dom_id", typing.region_id(self.topic))
-
-    def render(self, *, oob: bool, **keys: Any) -> SafeString:
-        return render(self.template, {"id": self.dom_id.format(**keys), "names": None, "oob": oob})
+    _id_for = staticmethod(typing.region_id)
 
 
 def here_on(page: str, topics: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """Where a socket of ``page`` on ``topics`` counts as here (the declared presences), and
     whether the page shows who is typing."""
-    present = [region for region in _declared.values() if type(region) is Presence and region.shows_on(page)]
-    typing = [region for region in _declared.values() if isinstance(region, Typing) and region.shows_on(page)]
-    here = tuple(t for t in topics if any(region.keys_from_topic(t) is not None for region in present))
-    shows_typing = any(region.keys_from_topic(t) is not None for region in typing for t in topics)
-    return here, shows_typing
+
+    def declared_on(kind: type[_KeptByHubs], topic: str) -> bool:
+        return any(
+            isinstance(region, kind) and region.shows_on(page) and region.keys_from_topic(topic) is not None
+            for region in _declared.values()
+        )
+
+    return tuple(t for t in topics if declared_on(Presence, t)), any(declared_on(Typing, t) for t in topics)
 
 
-def declared(dom_id: str) -> Region | Stream | Presence:
+def declared(dom_id: str) -> Region | Stream | Presence | Typing:
     try:
         return _declared[dom_id]  # type: ignore[return-value]
     except KeyError:
         raise LookupError(f"no live region {dom_id!r} is declared") from None
 
 
-def all_declared() -> list[Region | Stream | Presence]:
+def all_declared() -> list[Region | Stream | Presence | Typing]:
     return list(_declared.values())  # type: ignore[arg-type]
 
 
@@ -336,14 +347,12 @@ def snapshot_for(
     seqs = dict(seqs or {})
     streams: list[tuple[Stream, str, dict[str, Any]]] = []
     for region in _declared.values():
-        if not region.shows_on(page):
-            continue
+        if isinstance(region, _KeptByHubs) or not region.shows_on(page):
+            continue  # (the hubs send who is here and who is typing after the snapshot)
         for topic in topics:
             keys = region.keys_from_topic(topic)
             if keys is None or (region.visible_to is not None and not region.visible_to(viewer, **keys)):
                 continue
-            if isinstance(region, Presence):
-                continue  # the hubs send who is here and who is typing after the snapshot
             if isinstance(region, Stream):
                 streams.append((region, topic, keys))
                 continue
