@@ -147,18 +147,23 @@ def board_state(board_id: int, *, attempts: int = 3) -> BoardState:
 
     Three statements, each stamped with the board's change number; if a write lands between
     them they disagree and we read again. The number then tells the hub which live events
-    this state already includes.
+    this state already includes. When writes keep landing, the lists are read as they stood
+    at the counters' number, less the tasks changed since (their own events, still to come,
+    place them): a card is never both in the state and in an event after its number.
     """
     for _attempt in range(attempts):
         counts = board_counts(board_id)
         open_tasks = list(_task_rows(board_id).filter(completed=False))
         done_tasks = list(_task_rows(board_id).filter(completed=True)[:DONE_LIMIT])
-        seqs = {task.board_seq for task in open_tasks + done_tasks}
-        if seqs <= {counts["seq"]}:
+        if {task.board_seq for task in open_tasks + done_tasks} <= {counts["seq"]}:
             break
+    else:
+        counts = board_counts(board_id)
+        open_tasks = list(_task_rows(board_id).filter(completed=False, version__lte=counts["seq"]))
+        done_tasks = done_tasks_upto(board_id, counts["seq"])
     return BoardState(
         board_id=board_id,
-        seq=min(seqs | {counts["seq"]}),
+        seq=counts["seq"],
         open_tasks=open_tasks,
         done_tasks=done_tasks,
         open_count=counts["open_count"],

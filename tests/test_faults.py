@@ -709,8 +709,8 @@ def test_a_reader_that_never_reads_is_cut_off_and_holds_up_nobody(
     bulk update makes the server re-sync every page of the board. The normal pages get every
     event, no slower than in a baseline phase (figures printed); the server stops queueing for
     the slow one and ends it: uvicorn at the app's bound (100 frames queued behind the one it
-    holds back: close 1013, sent once the peer reads), daphne, which never holds a write back,
-    at its ping timeout (cut to 2 + 3 s here; 20 + 30 s as shipped). A fresh page of that
+    holds back: close 1013, sent once the peer reads, which it does as soon as the server gave
+    up), daphne, which never holds a write back, at its ping timeout (cut to 2 + 3 s here; 20 + 30 s as shipped). A fresh page of that
     board opens on both servers (daphne's message cap also limits what it sends)."""
     env = {"WEB_CONCURRENCY": "1", "REDIS_URL": own_redis.url, "REDIS_PREFIX": "faults"}
     if script == "serve.sh":
@@ -797,6 +797,9 @@ def test_a_reader_that_never_reads_is_cut_off_and_holds_up_nobody(
         slow_events = await fire("Slow", max_slow_events, stop=lambda fired: fired >= 100 and given_up())
         gave_up = await until(given_up, sized(20, 90))
         gave_up_after = None if gave_up is None else round(time.monotonic() - slow_started, 2)
+        # Read it as soon as the server gave up: uvicorn's own ping timeout (20 + 30 s as shipped)
+        # would otherwise end the socket with 1011 before the reader ever reads the app's 1013.
+        ended, code, read = await asyncio.to_thread(slow.drain, 20)
         phase = "After"
         await fire("After", after_events)
         total = baseline_events + slow_events + after_events
@@ -817,7 +820,6 @@ def test_a_reader_that_never_reads_is_cut_off_and_holds_up_nobody(
         )
         sampler.cancel()
         final = await asyncio.to_thread(stats)
-        ended, code, read = await asyncio.to_thread(slow.drain, 20)
         base_kb = max(rss["Baseline"])
         figures = {
             "server": script + (f" ({env['DAPHNE_ARGS']})" if env.get("DAPHNE_ARGS") else ""),

@@ -49,6 +49,34 @@ def test_board_state_lists_newest_change_first_and_knows_its_change_number(team:
     assert (state.open_count, state.done_count, state.seq) == (2, 1, 4)
 
 
+def test_board_state_under_writes_that_keep_landing_holds_nothing_after_its_number(
+    team: Board, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write lands between the counters and the lists on every attempt: the state is the
+    lists as they stood at the counters' number, less what changed since (whose events, with
+    later numbers, will place it), so no card is in the state and in an event as well."""
+    changed_later = actions.task_create(board=team, by=alice, title="completed after the counters")
+    kept = actions.task_create(board=team, by=alice, title="unchanged")
+    read_counts = selectors.board_counts
+    landed: list[Task] = []
+
+    def counts_then_a_write(board_id: int) -> dict[str, int]:
+        counts = read_counts(board_id)
+        landed.append(actions.task_create(board=team, by=alice, title=f"landed {len(landed)}"))
+        if len(landed) == 4:  # the last read: a task it would hold changes right after it
+            actions.task_complete(task=changed_later, by=alice)
+        return counts
+
+    monkeypatch.setattr(selectors, "board_counts", counts_then_a_write)
+    state = selectors.board_state(team.pk)
+
+    shown = state.open_tasks + state.done_tasks
+    assert len(landed) == 4  # three attempts disagreed, then the fallback
+    assert state.seq == landed[-1].version - 1
+    assert all(task.version <= state.seq for task in shown)
+    assert {task.pk for task in shown} == {kept.pk, *(task.pk for task in landed[:-1])}
+
+
 def test_done_list_is_capped_but_the_counter_is_not(team: Board, alice: Any) -> None:
     Task.objects.bulk_create(
         Task(board=team, title=f"t{i}", completed=True, version=i + 1)
