@@ -371,8 +371,9 @@ class Hub:
     def snapshot_taken(self, seqs: dict[str, int]) -> None:
         """A page read its topics at these change numbers: where no event has come yet, the
         next one due is the one after (so one that overtakes it is held, not shown first)."""
+        now = time.monotonic()
         for topic, seq in seqs.items():
-            self._order.setdefault(topic, TopicOrder()).start_after(seq)
+            self._order.setdefault(topic, TopicOrder()).start_after(seq, now)
 
     def _schedule_release(self, topic: str) -> None:
         """Let the topic's held events through once they have waited long enough."""

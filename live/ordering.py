@@ -54,10 +54,17 @@ class TopicOrder:
         self.seen.append(seq)
         return Arrival([message])
 
-    def start_after(self, seq: int) -> None:
-        """Expect ``seq + 1`` next, if no event has come yet (a snapshot read at ``seq``)."""
+    def start_after(self, seq: int, now: float) -> None:
+        """A page was read at ``seq``: expect ``seq + 1`` next, if no event has come yet. If
+        later ones went through before that page told us where it stands (an event with no
+        baseline passes straight through), the numbers between that never came are missing:
+        one that comes now is late (the page shows what followed it), not shown in place."""
         if self.last is None:
             self.last = seq
+            return
+        for gap in range(max(seq + 1, self.last - SEEN), self.last):
+            if gap not in self.seen and gap not in self.held:
+                self.missing.setdefault(gap, now)
 
     def resynced(self, seq: int) -> None:
         """Every page on the topic was just re-sent as of at least ``seq``: nothing up to it

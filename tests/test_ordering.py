@@ -44,6 +44,29 @@ def test_an_early_event_waits_for_the_one_before_it() -> None:
     assert order.held == {} and order.missing == {}
 
 
+def test_a_predecessor_of_an_event_that_came_before_the_first_snapshot_is_late() -> None:
+    """A page starts watching a topic: event 13 comes before its snapshot (read at 11) tells
+    the hub where it stands, so 13 goes straight through (onto the page, after the snapshot).
+    12, which overtook nobody on the wire but came after 13, would be applied after 13: a
+    card created in 12 and changed in 13 is then on the page twice. It is late instead."""
+    order = TopicOrder()
+    assert seqs(order.arrive(13, event(13), 0.0).ready) == [13]
+    order.start_after(11, 0.1)
+
+    late = order.arrive(12, event(12), 0.2)
+    assert late.late and late.ready == []  # the hub re-syncs the topic's pages
+    assert order.missing == {}
+
+
+def test_a_snapshot_behind_events_already_seen_waits_for_nothing() -> None:
+    order = TopicOrder()
+    for n in (5, 6, 7):
+        order.arrive(n, event(n), 0.0)
+    order.start_after(5, 0.1)  # a slow snapshot: 6 and 7 reached it from its backlog
+    assert order.missing == {} and order.last == 7
+    assert seqs(order.arrive(8, event(8), 0.2).ready) == [8]
+
+
 def test_a_held_event_goes_through_after_hold_and_a_later_predecessor_is_late() -> None:
     order = TopicOrder()
     order.arrive(1, event(1), 0.0)
