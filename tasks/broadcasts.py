@@ -9,7 +9,8 @@
 | access.changed | board.<id>  | the board was edited (made restricted) or deleted |
 | access.changed | user.<id>   | the user's membership or role on a board changed |
 
-Every event carries ``seq``, the board's change number of the change.
+Every event carries ``seq``, the board's change number of the change; task events carry
+``was``, the list the task was in (its card moves from there).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ def board_topic(board_id: int) -> str:
     return f"board.{board_id}"
 
 
-def task_changed(*, board_id: int, task_id: int, seq: int, verb: str, activity_id: int | None) -> None:
+def task_changed(
+    *, board_id: int, task_id: int, seq: int, verb: str, activity_id: int | None, was: str | None
+) -> None:
+    """``was``: the list the task was in on this board's pages ("open", "done"), None if new here."""
     publish(
         board_topic(board_id),
         {
@@ -34,14 +38,22 @@ def task_changed(*, board_id: int, task_id: int, seq: int, verb: str, activity_i
             "seq": seq,
             "verb": verb,
             "activity": activity_id,
+            "was": was,
         },
     )
 
 
-def task_deleted(*, board_id: int, task_id: int, seq: int, activity_id: int | None) -> None:
+def task_deleted(*, board_id: int, task_id: int, seq: int, activity_id: int | None, was: str) -> None:
     publish(
         board_topic(board_id),
-        {"kind": "task.deleted", "board": board_id, "task": task_id, "seq": seq, "activity": activity_id},
+        {
+            "kind": "task.deleted",
+            "board": board_id,
+            "task": task_id,
+            "seq": seq,
+            "activity": activity_id,
+            "was": was,
+        },
     )
 
 

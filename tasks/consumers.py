@@ -52,8 +52,7 @@ class BoardConsumer(InboxMixin, LiveConsumer):
         self.board_id = board.pk
         return viewer, [broadcasts.board_topic(board.pk)]
 
-    def render_snapshot(self) -> tuple[str, dict[str, int]]:
-        return live.board_snapshot(self.board_id, self.viewer)
+    # (its snapshot is its declared parts: tasks/regions.py)
 
     # --- inbound actions: the same actions as the HTML views, answered over this socket ----
 

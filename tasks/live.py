@@ -1,19 +1,15 @@
-"""What task events look like on each live page, and what each page's snapshot holds.
+"""What task events look like on the cross-board feeds, what those pages' snapshots hold,
+and the per-process caches the task pages' declared parts (tasks/regions.py) render from.
 
 Pages (the ``page`` of their consumer):
-- ``board``: one board's Open and Done lists (here), its counters and activity feed (declared
-  in tasks/regions.py);
+- ``board``: one board's Open and Done lists, counters, due soon and activity feed, all
+  declared (tasks/regions.py);
 - ``tasks``: the home page, a summary card per visible board (declared) plus the cross-board
   feed (here);
-- ``activity``: the cross-board activity feed alone (a wall ticker).
+- ``activity``: the cross-board activity feed alone (a wall ticker, here).
 
-The lists and the cross-board feed are rendered here rather than declared: a card differs by
-who may delete it, moves between two lists and refills the Done window, and lines of several
-boards' feeds may publish out of order; these are the things a declared region or stream does
-not do. Every part is rendered by the same partial as in the full page (``oob=True`` adds the
-``hx-swap-oob`` attribute). A task event renders, per process: the task card twice at most
-(with and without the delete button), the counters, the activity line and the summary
-card, whatever the number of sockets.
+The cross-board feed is rendered here rather than declared: it merges several boards' lines,
+which may publish out of order between boards, and a declared stream follows one topic.
 
 Rendered cards and activity lines are kept per process, keyed by what makes them current
 (a task's version, today's date, the language), and so is each board's content at its
@@ -32,28 +28,23 @@ from django.utils.translation import get_language
 from live import stats
 from live.audit import change_numbers
 from live.cache import LRU
-from live.fragments import oob_delete, oob_into
-from live.registry import Parts, Variants, Viewer, once, render, renders, viewers_of
+from live.fragments import oob_into
+from live.registry import Variants, Viewer, once, render, renders, viewers_of
 from tasks import dom
 from tasks.broadcasts import board_topic
 from tasks.models import Activity, Board, Task
-from tasks.permissions import may_delete
 from tasks.selectors import (
     ACTIVITY_LIMIT,
-    DONE_LIMIT,
     WALL_LIMIT,
     BoardState,
     activity_by_pk,
     activity_for_user,
     activity_on_boards,
-    board_counts,
     board_seqs,
     board_state,
     boards_visible_to,
     current_seq,
-    done_tasks_upto,
     restricted_board_ids,
-    task_on_board,
 )
 
 BOARD, TASKS, ACTIVITY = "board", "tasks", "activity"
@@ -62,7 +53,6 @@ FEED_LIMITS = {TASKS: ACTIVITY_LIMIT, ACTIVITY: WALL_LIMIT}  # cross-board feed 
 _cards: LRU[SafeString] = LRU("cards", 5000)
 _lines: LRU[SafeString] = LRU("lines", 5000)
 _boards: LRU[BoardState] = LRU("boards", 500)
-_snapshots: LRU[str] = LRU("snapshots", 300)
 
 
 # --- regions (also used by the full-page views) ------------------------------------------
@@ -98,41 +88,13 @@ def board_content(board_id: int) -> BoardState:
     return state
 
 
-def board_regions(
-    board_id: int, viewer: Viewer, *, oob: bool, state: BoardState | None = None
-) -> tuple[dict[str, SafeString], int]:
-    """The board page's two lists as ``viewer`` sees them (from ``state`` when the caller has
-    read it already), and the change number they show."""
-    state = state or board_content(board_id)
-    manages = viewer.manages(board_id)
-
-    def task_list(which: str, tasks: list[Task]) -> SafeString:
-        cards = [
-            card(task, can_delete=may_delete(user_id=viewer.user_id, manages_board=manages, task=task))
-            for task in tasks
-        ]
-        context = {"board_id": board_id, "which": which, "cards": cards, "oob": oob}
-        return render("tasks/partials/task_list.html", context)
-
-    regions = {
-        "open_list": task_list("open", state.open_tasks),
-        "done_list": task_list("done", state.done_tasks),
-    }
-    return regions, state.seq
-
-
 # --- events ------------------------------------------------------------------------------
 
 
 @renders("task.changed", "task.deleted")
-def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants | Parts]:
-    board_id = event["board"]
-    task = None
-    if event["kind"] == "task.changed":
-        task = task_on_board(event["task"], board_id)
-    frames: dict[str, str | Variants | Parts] = {}
-    if BOARD in pages:  # (the board's own feed is a declared stream: tasks/regions.py)
-        frames[BOARD] = _board_frame(event, task)
+def task_event(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    """An event's line on top of the cross-board feeds (the board page's parts are declared)."""
+    frames: dict[str, str | Variants] = {}
     activity = None
     if event.get("activity"):
         pk = event["activity"]
@@ -179,78 +141,7 @@ def _feed_frames(activity: Activity, feeds: frozenset[str]) -> dict[str, str | V
     return frames
 
 
-def _board_frame(event: dict[str, Any], task: Task | None) -> str | Variants | Parts:
-    """The event's part in the board's two lists (its counters and activity feed are
-    declared: tasks/regions.py)."""
-    board_id = event["board"]
-    if task is None:  # deleted, moved away, or gone before we got here
-        return _refilling_done(event, oob_delete(dom.task(event["task"])))
-
-    # A change moves the card to the top of its list (lists are ordered by last change).
-    # Creation only inserts: the card is on no page yet.
-    move = "" if event.get("verb") == "created" else oob_delete(dom.task(task.pk))
-    target = dom.task_list(board_id, "done" if task.completed else "open")
-    frames = {
-        allowed: move + oob_into(target, "afterbegin", card(task, can_delete=allowed))
-        for allowed in (False, True)
-    }
-
-    def can_delete(viewer: Viewer) -> bool:
-        return may_delete(user_id=viewer.user_id, manages_board=viewer.manages(board_id), task=task)
-
-    variants = Variants(key=can_delete, frames=frames)
-    if event.get("verb") in ("reopened", "moved"):
-        return _refilling_done(event, variants)
-    return variants
-
-
-def _refilling_done(event: dict[str, Any], frame: str | Variants) -> str | Variants | Parts:
-    """A card left the Done list (deleted, reopened, moved away). The list shows the latest
-    DONE_LIMIT, so when more are done than that, the one that now comes into view is on no
-    page yet: send the whole list, as it stood at this event, once per audience present (who
-    may delete which cards)."""
-    board_id = event["board"]
-    counts = once(("board_counts", board_id), lambda: board_counts(board_id))  # the counters' read
-    if counts["done_count"] < DONE_LIMIT:
-        return frame
-    tasks = done_tasks_upto(board_id, event["seq"])
-
-    def deletable(viewer: Viewer) -> object:
-        if viewer.manages(board_id):
-            return "all"
-        return frozenset(task.pk for task in tasks if task.created_by_id == viewer.user_id)
-
-    lists: dict[object, str] = {}
-    for viewer in viewers_of(BOARD):
-        key = deletable(viewer)
-        if key not in lists:
-            cards = [card(task, can_delete=key == "all" or task.pk in key) for task in tasks]  # type: ignore[operator]
-            lists[key] = render(
-                "tasks/partials/task_list.html",
-                {"board_id": board_id, "which": "done", "cards": cards, "oob": True},
-            )
-    return Parts([frame, Variants(key=deletable, frames=lists)])
-
-
 # --- snapshots -----------------------------------------------------------------------------
-
-
-def board_snapshot(board_id: int, viewer: Viewer) -> tuple[str, dict[str, int]]:
-    """The board page's regions for a (re)connecting socket. Viewers who may delete the same
-    cards see the same snapshot, so it is rendered once per such group and change number."""
-    state = board_content(board_id)
-    if viewer.manages(board_id):
-        deletable: object = "all"
-    else:
-        deletable = frozenset(
-            t.pk for t in state.open_tasks + state.done_tasks if t.created_by_id == viewer.user_id
-        )
-    key = (board_id, state.seq, deletable, timezone.localdate(), get_language())
-    # rendered from the state read above: the html shows exactly change state.seq
-    html = _snapshots.get_or_make(
-        key, lambda: "".join(board_regions(board_id, viewer, oob=True, state=state)[0].values())
-    )
-    return html, {board_topic(board_id): state.seq}
 
 
 def home_snapshot(user: Any, board_ids: list[int]) -> tuple[str, dict[str, int]]:

@@ -3,6 +3,7 @@ every task event of its board, and in every snapshot of the pages that show it.
 
 | DOM id                      | page  | shows                                       |
 |-----------------------------|-------|---------------------------------------------|
+| ``board-<id>-open``, ``board-<id>-done`` | board | the task cards, newest change first (a collection: each event moves one card; the Done list shows the latest 30) |
 | ``board-<id>-open-count``   | board | how many tasks are open                     |
 | ``board-<id>-done-count``   | board | how many are done                           |
 | ``board-<id>-summary``      | home  | the board's card: counts and the top open   |
@@ -10,7 +11,7 @@ every task event of its board, and in every snapshot of the pages that show it.
 | ``board-<id>-activity``     | board | the board's activity feed, newest first (a stream: each event adds its line) |
 | ``presence-board-<id>``     | board | who is here (a presence: the hubs keep it)  |
 
-The task lists and the cross-board feed are rendered by tasks/live.py (it says why).
+The cross-board feed on the home and activity pages is rendered by tasks/live.py (it says why).
 """
 
 from __future__ import annotations
@@ -19,11 +20,23 @@ from typing import Any
 
 from django.utils import timezone
 
-from live.regions import Presence, Region, Stream
-from live.registry import once
-from tasks.live import activity_item
-from tasks.models import Board
-from tasks.selectors import activity_by_pk, board_activity, board_counts, board_summary, current_seq, due_soon
+from live.regions import Collection, Presence, Region, Stream
+from live.registry import Viewer, once
+from tasks import dom
+from tasks.live import activity_item, board_content, card
+from tasks.models import Board, Task
+from tasks.permissions import may_delete
+from tasks.selectors import (
+    DONE_LIMIT,
+    activity_by_pk,
+    board_activity,
+    board_counts,
+    board_summary,
+    current_seq,
+    done_tasks_upto,
+    due_soon,
+    task_on_board,
+)
 
 BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
 TASK_EVENTS = ("task.changed", "task.deleted")
@@ -32,6 +45,36 @@ TASK_EVENTS = ("task.changed", "task.deleted")
 def _seq(board: int) -> int:
     """The board's change number, read once per render pass for all its regions."""
     return once(("board_seq", board), lambda: current_seq(board))
+
+
+def _lists(board: int) -> tuple[dict[str, list[Task]], int]:
+    """The Open and Done lists, read at one change number (kept per process: tasks/live.py)."""
+    state = board_content(board)
+    return {"open": state.open_tasks, "done": state.done_tasks}, state.seq
+
+
+def _may_delete(viewer: Viewer, task: Task, board: int) -> bool:
+    return may_delete(user_id=viewer.user_id, manages_board=viewer.manages(board), task=task)
+
+
+task_lists = Collection(
+    dom_id="board-{board}-{list}",
+    lists=("open", "done"),
+    template="tasks/partials/task_list.html",
+    topic="board.{board}",
+    change_on=TASK_EVENTS,
+    state=_lists,
+    item_key="task",
+    read_item=lambda pk, board: task_on_board(pk, board),
+    item=lambda task, can_delete: card(task, can_delete=can_delete),
+    item_id=dom.task,
+    place=lambda task: "done" if task.completed else "open",
+    variant=_may_delete,  # the card shows a delete button to those who may delete it
+    variants=(False, True),
+    limits={"done": DONE_LIMIT},
+    list_upto=lambda which, upto, board: done_tasks_upto(board, upto),
+    pages=(BOARD,),
+).register()
 
 
 def _counter(which: str) -> Region:

@@ -53,17 +53,25 @@ def _verb(task: Task, created: bool, loaded: dict[str, Any] | None) -> str:
     return Verb.UPDATED
 
 
+def _list_of(completed: bool) -> str:
+    """The board list a task is in (tasks/regions.py): "open" or "done"."""
+    return "done" if completed else "open"
+
+
 @receiver(post_save, sender=Task)
 def task_saved(sender: type[Task], instance: Task, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:  # loaddata
         return
     loaded = getattr(instance, "_loaded", None)
     old_board_id = loaded["board_id"] if loaded else instance.board_id
+    was = _list_of(loaded["completed"] if loaded else instance.completed)
     if old_board_id != instance.board_id:
         # Moved to another board: it leaves the old board's pages.
         seq = Board.objects.next_seq(old_board_id)
         gone = _record(old_board_id, Verb.MOVED, None, instance.title, seq)
-        broadcasts.task_deleted(board_id=old_board_id, task_id=instance.pk, seq=seq, activity_id=gone.pk)
+        broadcasts.task_deleted(
+            board_id=old_board_id, task_id=instance.pk, seq=seq, activity_id=gone.pk, was=was
+        )
     verb = _verb(instance, created, loaded)
     activity = _record(instance.board_id, verb, instance, instance.title, instance.version)
     broadcasts.task_changed(
@@ -72,6 +80,7 @@ def task_saved(sender: type[Task], instance: Task, created: bool, raw: bool = Fa
         seq=instance.version,
         verb=verb,
         activity_id=activity.pk,
+        was=None if created or old_board_id != instance.board_id else was,
     )
     _announce(
         task_id=instance.pk,
@@ -96,7 +105,13 @@ def task_deleted(sender: type[Task], instance: Task, origin: Any = None, **kwarg
         return  # the whole board is going; its pages have nothing left to show
     seq = Board.objects.next_seq(instance.board_id)
     activity = _record(instance.board_id, Verb.DELETED, None, instance.title, seq)
-    broadcasts.task_deleted(board_id=instance.board_id, task_id=instance.pk, seq=seq, activity_id=activity.pk)
+    broadcasts.task_deleted(
+        board_id=instance.board_id,
+        task_id=instance.pk,
+        seq=seq,
+        activity_id=activity.pk,
+        was=_list_of(instance.completed),
+    )
     _announce(
         task_id=instance.pk,
         board_id=instance.board_id,

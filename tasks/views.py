@@ -18,7 +18,7 @@ from live.poll import nudge, socket_path
 from tasks import actions, dom, live
 from tasks.forms import TaskForm
 from tasks.models import Board
-from tasks.regions import done_count, open_count
+from tasks.regions import done_count, open_count, task_lists
 from tasks.selectors import (
     WALL_LIMIT,
     activity_for_user,
@@ -51,14 +51,13 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 
 def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: int = 200) -> HttpResponse:
-    regions, _seq = live.board_regions(board.pk, viewer_for(request.user), oob=False)
+    lists = task_lists.render_lists(viewer=viewer_for(request.user), oob=False, board=board.pk)
     columns = [
-        ("open", _("Open"), open_count.render(oob=False, board=board.pk), regions["open_list"]),
-        ("done", _("Done"), done_count.render(oob=False, board=board.pk), regions["done_list"]),
+        ("open", _("Open"), open_count.render(oob=False, board=board.pk), lists["open"]),
+        ("done", _("Done"), done_count.render(oob=False, board=board.pk), lists["done"]),
     ]
     context = {
         "board": board,
-        "regions": regions,
         "columns": columns,
         "form": form,
         "live_socket": socket_path("board-socket", board_id=board.pk),

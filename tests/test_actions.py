@@ -49,6 +49,7 @@ def test_create_saves_the_task_records_activity_and_publishes_to_its_board(
                 "seq": 1,
                 "verb": "created",
                 "activity": activity.pk,
+                "was": None,  # on no page yet: its card is only inserted
             },
         ),
         (f"user.{bob.pk}", {"kind": "inbox.changed", "user": bob.pk, "seq": 1}),  # bob: "assigned you"
@@ -73,6 +74,7 @@ def test_complete_reopen_and_delete_publish_in_order_with_growing_versions(
         (topic, "task.deleted", None),
     ]
     assert [event["seq"] for _, event in published] == [1, 2, 3, 4]
+    assert [event["was"] for _, event in published] == [None, "open", "done", "open"]  # the list it left
     assert not Task.objects.exists()
     assert list(Activity.objects.order_by("id").values_list("verb", flat=True)) == [
         "created",

@@ -411,3 +411,10 @@ async def test_a_card_leaving_a_full_done_list_brings_the_next_one_into_view(
         assert f"task-{oldest.pk}" in listed.children_ids and f"task-{newest.pk}" not in listed.children_ids
         assert ("Delete “Done 0”" in listed.html) is may_delete  # each sees their own controls
         assert f"task-{newest.pk}" in frame[f"board-{team.pk}-open"].children_ids
+
+    # a card that was never in the Done list leaves it alone, full or not: no list re-sent
+    other = await db(actions.task_create)(board=team, by=alice, title="Still open")
+    await db(actions.task_delete)(task=other, by=alice)
+    for socket in (mine, theirs):
+        for _ in range(2):  # its creation, then its deletion
+            assert f"board-{team.pk}-done" not in by_id(await next_frame(socket, 3))

@@ -2,7 +2,7 @@
 "due this week" list (tasks/regions.py, docs/live-regions.md), end to end; a project's
 template override used by the pushes; a region of a model of one's own; streams (lists that
 grow one item at a time): one of one's own, and each item exactly once across a snapshot
-and the events after it."""
+and the events after it; a collection of one's own (items that move between lists)."""
 
 from __future__ import annotations
 
@@ -209,24 +209,100 @@ async def test_a_stream_of_ones_own_inserts_each_new_item_it_names(
         stream.unregister()
 
 
+async def test_a_collection_of_ones_own_moves_each_item_it_names(
+    connect: Any, team: Any, alice: Any, bob: Any, manager: Any, settings: Any, tmp_path: Path
+) -> None:
+    """Kanban-style lanes declared in a few lines: "Unassigned" and "Assigned" on the board,
+    in the page's snapshot; assigning a task moves its card to the top of the other lane by
+    itself; deleting takes it off; the card names the assignee only to managers (a variant)."""
+    from tasks.models import Task
+    from tasks.selectors import task_on_board
+
+    (tmp_path / "lane.html").write_text(
+        '<ol id="{{ region_id }}"{% if oob %} hx-swap-oob="true"{% endif %}>'
+        "{% for item in items %}{{ item }}{% endfor %}</ol>"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    def lanes(board: int) -> tuple[dict[str, list[Task]], int]:
+        tasks = list(Task.objects.filter(board_id=board).select_related("assignee"))
+        return {
+            "unassigned": [t for t in tasks if t.assignee_id is None],
+            "assigned": [t for t in tasks if t.assignee_id is not None],
+        }, Board.objects.get(pk=board).seq
+
+    def card(task: Task, names_assignee: bool) -> Any:
+        who = f" ({task.assignee.username})" if names_assignee and task.assignee else ""
+        return format_html('<li id="lane-task-{}">{}{}</li>', task.pk, task.title, who)
+
+    collection = regions.Collection(
+        dom_id="board-{board}-lane-{list}",
+        lists=("unassigned", "assigned"),
+        template="lane.html",
+        topic="board.{board}",
+        change_on=("task.changed", "task.deleted"),
+        state=lanes,
+        item_key="task",
+        read_item=lambda pk, board: task_on_board(pk, board),
+        item=card,
+        item_id=lambda pk: f"lane-task-{pk}",
+        place=lambda task: "assigned" if task.assignee_id else "unassigned",
+        variant=lambda viewer, task, board: viewer.manages(board),
+        variants=(False, True),
+        pages=("board",),
+    )
+    task = await db(actions.task_create)(board=team, by=alice, title="Book the venue")
+    unassigned, assigned = f"board-{team.pk}-lane-unassigned", f"board-{team.pk}-lane-assigned"
+    try:
+        collection.register()
+        member, boss = (
+            await connect(f"/ws/boards/{team.pk}/", alice),
+            await connect(f"/ws/boards/{team.pk}/", manager),
+        )
+        snapshot = by_id(await next_frame(member, 3))
+        await next_frame(boss, 3)
+        assert snapshot[unassigned].children_ids == [f"lane-task-{task.pk}"]
+        assert snapshot[assigned].children_ids == []
+
+        await db(actions.task_update)(task=task, by=alice, assignee=bob)
+        for socket, shows in ((member, "Book the venue"), (boss, "Book the venue (bob)")):
+            frame = await next_frame(socket, 3)
+            parts = by_id(frame)
+            assert frame.index(f'id="lane-task-{task.pk}" hx-swap-oob="delete"') < frame.index(
+                f'id="{assigned}"'
+            )
+            assert (parts[assigned].swap, parts[assigned].children_ids) == (
+                "afterbegin",
+                [f"lane-task-{task.pk}"],
+            )
+            assert parts[assigned].text == shows
+
+        await db(actions.task_delete)(task=await db(Task.objects.get)(pk=task.pk), by=alice)
+        gone = by_id(await next_frame(member, 3))
+        assert gone[f"lane-task-{task.pk}"].swap == "delete" and assigned not in gone
+    finally:
+        collection.unregister()
+
+
 async def test_a_streams_items_arrive_once_when_a_write_lands_during_the_snapshot(
     connect: Any, team: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The board's activity feed is a stream. A task created after the page's lists were read
     but before the feed was: the feed in the snapshot stops where the lists do, and the event
     adds the new line once (had the feed shown it, the event would have added it twice)."""
-    from tasks.consumers import BoardConsumer
+    from tasks import regions as task_regions
     from tasks.models import Activity
 
-    original = BoardConsumer.render_snapshot
+    original, raced_once = task_regions.board_content, []
 
-    def write_after_the_lists(self: Any) -> Any:
-        lists = original(self)
-        actions.task_create(board=team, by=alice, title="Raced")
+    def write_after_the_lists(board: int) -> Any:
+        lists = original(board)
+        if not raced_once:
+            raced_once.append(actions.task_create(board=team, by=alice, title="Raced"))
         return lists
 
     await db(actions.task_create)(board=team, by=alice, title="Before")
-    monkeypatch.setattr(BoardConsumer, "render_snapshot", write_after_the_lists)
+    monkeypatch.setattr(task_regions, "board_content", write_after_the_lists)
     socket = await connect(f"/ws/boards/{team.pk}/", alice)
     feed_id = f"board-{team.pk}-activity"
     snapshot = by_id(await next_frame(socket, 3))
