@@ -320,13 +320,10 @@ class Collection(_Live):
         self, name: str, items: list[Any], viewer: Viewer, oob: bool, keys: dict[str, Any]
     ) -> SafeString:
         rendered = [self.item(each, self.variant(viewer, each, **keys)) for each in items]
-        context = {
-            **keys,
-            "region_id": self.dom_id.format(list=name, **keys),
-            "list": name,
-            "items": rendered,
-        }
-        return render(self.template, {**context, "oob": oob})
+        region_id = self.dom_id.format(list=name, **keys)
+        return render(
+            self.template, {**keys, "region_id": region_id, "list": name, "items": rendered, "oob": oob}
+        )
 
     def snapshot(self, keys: dict[str, Any], viewer: Viewer) -> tuple[SafeString, int]:
         """Every list for a (re)connecting socket, and the change number they show."""
@@ -389,8 +386,9 @@ class Collection(_Live):
 
         frames: dict[Hashable, str] = {}
         for viewer in {viewer for page in pages for viewer in viewers_of(page)}:
-            if seen_as(viewer) not in frames:
-                frames[seen_as(viewer)] = self._list(name, items, viewer, True, keys)
+            key = seen_as(viewer)
+            if key not in frames:
+                frames[key] = self._list(name, items, viewer, True, keys)
         return Variants(key=seen_as, frames=frames)
 
 

@@ -1,5 +1,6 @@
-"""DOM ids: the contract between the fragments pushed live and the page. Spelled only here;
-templates use the ``dom_id`` tag from ``board_tags``."""
+"""DOM ids and names the task pages' fragments share with the page. Templates use the
+``dom_id`` tag from ``board_tags``; the declared regions spell theirs in their declaration
+(tasks/regions.py)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,9 @@ def task(task_id: int) -> str:
     return f"task-{task_id}"
 
 
-def task_list(board_id: int, which: str) -> str:
-    """``which`` is "open" or "done"."""
-    return f"board-{board_id}-{which}"
-
-
-def task_count(board_id: int, which: str) -> str:
-    return f"board-{board_id}-{which}-count"
-
-
-def board_activity(board_id: int) -> str:
-    return f"board-{board_id}-activity"
-
-
-def board_summary(board_id: int) -> str:
-    return f"board-{board_id}-summary"
+def column(completed: bool) -> str:
+    """The board list a task's card is in: "open" or "done" (``board-<id>-open``)."""
+    return "done" if completed else "open"
 
 
 def activity(activity_id: int) -> str:

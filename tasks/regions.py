@@ -23,7 +23,7 @@ from django.utils import timezone
 from live.regions import Collection, Presence, Region, Stream
 from live.registry import Viewer, once
 from tasks import dom
-from tasks.live import activity_item, board_content, card
+from tasks.live import BOARD, TASKS, activity_item, board_content, card
 from tasks.models import Board, Task
 from tasks.permissions import may_delete
 from tasks.selectors import (
@@ -38,7 +38,6 @@ from tasks.selectors import (
     task_on_board,
 )
 
-BOARD, TASKS = "board", "tasks"  # the pages (tasks/consumers.py)
 TASK_EVENTS = ("task.changed", "task.deleted")
 
 
@@ -68,7 +67,7 @@ task_lists = Collection(
     read_item=lambda pk, board: task_on_board(pk, board),
     item=lambda task, can_delete: card(task, can_delete=can_delete),
     item_id=dom.task,
-    place=lambda task: "done" if task.completed else "open",
+    place=lambda task: dom.column(task.completed),
     variant=_may_delete,  # the card shows a delete button to those who may delete it
     variants=(False, True),
     limits={"done": DONE_LIMIT},

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from tasks import broadcasts
+from tasks import broadcasts, dom
 from tasks.actor import current_actor
 from tasks.models import Activity, Board, Membership, Task, Verb
 
@@ -53,18 +53,13 @@ def _verb(task: Task, created: bool, loaded: dict[str, Any] | None) -> str:
     return Verb.UPDATED
 
 
-def _list_of(completed: bool) -> str:
-    """The board list a task is in (tasks/regions.py): "open" or "done"."""
-    return "done" if completed else "open"
-
-
 @receiver(post_save, sender=Task)
 def task_saved(sender: type[Task], instance: Task, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:  # loaddata
         return
     loaded = getattr(instance, "_loaded", None)
     old_board_id = loaded["board_id"] if loaded else instance.board_id
-    was = _list_of(loaded["completed"] if loaded else instance.completed)
+    was = dom.column(loaded["completed"] if loaded else instance.completed)
     if old_board_id != instance.board_id:
         # Moved to another board: it leaves the old board's pages.
         seq = Board.objects.next_seq(old_board_id)
@@ -110,7 +105,7 @@ def task_deleted(sender: type[Task], instance: Task, origin: Any = None, **kwarg
         task_id=instance.pk,
         seq=seq,
         activity_id=activity.pk,
-        was=_list_of(instance.completed),
+        was=dom.column(instance.completed),
     )
     _announce(
         task_id=instance.pk,

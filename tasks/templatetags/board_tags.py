@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.simple_tag
 def dom_id(kind: str, *args: Any) -> str:
-    """``{% dom_id "task_list" board.pk "open" %}`` -> ``board-3-open`` (see tasks/dom.py)."""
+    """``{% dom_id "task" task.pk %}`` -> ``task-3`` (see tasks/dom.py)."""
     if kind.startswith("_") or not hasattr(dom, kind):
         raise template.TemplateSyntaxError(f"unknown dom id kind {kind!r}")
     value = getattr(dom, kind)
