@@ -10,6 +10,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from dashboard import health
 from people.language import set_language
 
 # Swagger UI and Redoc style themselves inline and Redoc searches in a worker; their scripts
@@ -33,6 +34,8 @@ handler404 = page_not_found
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    path("health/", health.health, name="health"),
+    path("ready/", health.Ready.as_view(), name="ready"),
     path("language/", set_language, name="set-language"),
     path("", include("tasks.urls")),
     path("live/", include("live.urls")),
