@@ -3,11 +3,15 @@ the browser's claim. SVG and HTML are refused (they can carry scripts); images m
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+TEXT_SAMPLE_BYTES = 64 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
 
 # first bytes -> (content type, extension)
 SIGNATURES = [
@@ -56,12 +60,14 @@ def check(upload: UploadedFile) -> Checked:
 
 
 def _is_plain_text(upload: UploadedFile) -> bool:
-    sample = upload.read(64 * 1024)
+    """Whether the file's first 64 KiB are UTF-8 text (no NUL, not markup). A character the
+    sample's end cuts in two is fine: the decoder is told more may follow (``final=False``)."""
+    sample = upload.read(TEXT_SAMPLE_BYTES)
     upload.seek(0)
     if b"\x00" in sample:
         return False
     try:
-        text = sample.decode("utf-8")
+        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
         return False
     lowered = text.lstrip().lower()
@@ -69,16 +75,23 @@ def _is_plain_text(upload: UploadedFile) -> bool:
 
 
 def _checked_image(upload: UploadedFile, content_type: str, extension: str) -> Checked:
-    from PIL import Image, UnidentifiedImageError
+    """Refuse an image that does not decode or declares more than ``MAX_IMAGE_PIXELS``
+    (Pillow's own decompression-bomb refusal, for a header declaring far more, says the same)."""
+    from PIL import Image
 
+    too_large = Refused(_("The image is too large in pixels."))
     try:
         with Image.open(upload) as image:
             width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise too_large
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Image.DecompressionBombError:
+        raise too_large from None
+    except Refused:
+        raise
+    except Exception:  # as Django's ImageField: whatever Pillow raises on a broken file (IndexError too)
         raise Refused(_("The image is damaged or not what its first bytes claim.")) from None
     finally:
         upload.seek(0)
-    if width * height > 50_000_000:
-        raise Refused(_("The image is too large in pixels."))
     return Checked(content_type, extension, width, height)

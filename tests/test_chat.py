@@ -24,6 +24,18 @@ from notifications.models import Kind, Notification
 pytestmark = pytest.mark.django_db
 
 
+def declared_png(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` pixels (with no pixel data)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
 def png(width: int = 4, height: int = 3) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (200, 40, 40)).save(out, format="PNG")
@@ -192,6 +204,7 @@ def test_a_good_image_is_stored_under_a_random_name_with_its_size(room: Room, al
         ("photo.png", b"<html><body>not an image</body></html>", "Only images"),
         ("../../x.html", b"<html><script>alert(1)</script></html>", "Only images"),
         ("fake.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "damaged"),
+        ("no-pixels.png", declared_png(40, 30), "damaged"),  # a header and no image data
         ("binary.bin", b"\x00\x01\x02\x03" * 10, "Only images"),
         ("empty.txt", b"", "empty"),
     ],
@@ -242,6 +255,30 @@ def test_files_are_served_only_to_readers_of_their_room(secret: Room, alice: Any
 def test_uploading_into_another_users_private_room_is_refused(secret: Room, mallory: Any) -> None:
     assert upload(client_for(mallory), secret, "x.png", png(), "image/png").status_code == 404
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("side", [100_000, 8_000])  # Pillow's bomb refusal, and our own limit
+def test_an_image_declaring_too_many_pixels_is_refused_like_any_oversized_one(
+    room: Room, alice: Any, side: int
+) -> None:
+    response = upload(client_for(alice), room, "bomb.png", declared_png(side, side), "image/png")
+
+    assert response.status_code == 422
+    assert "The image is too large in pixels." in response.content.decode()
+    assert not Attachment.objects.exists() and not Message.objects.exists()
+
+
+def test_text_whose_multibyte_character_crosses_the_sample_end_is_text(room: Room, alice: Any) -> None:
+    """The 64 KiB sample cuts the Uzbek ʻ (2 bytes) or an emoji (4 bytes) in two: still text."""
+    for cut in ("ʻ", "😀"):
+        content = b"a" * (files.TEXT_SAMPLE_BYTES - 1) + (cut * 100).encode()
+        checked = files.check(SimpleUploadedFile("notes.txt", content, content_type="text/plain"))
+        assert checked.content_type == "text/plain"
+    response = upload(client_for(alice), room, "notes", b"a" * 65535 + "ʻ".encode() * 10, "text/plain")
+    assert response.status_code == 200 and Attachment.objects.get().content_type == "text/plain"
+    # ... while bytes that are not UTF-8 before the end still are not
+    with pytest.raises(files.Refused):
+        files.check(SimpleUploadedFile("x.txt", b"a" * 100 + b"\xff\xfe" + b"a" * 70000))
 
 
 def test_file_check_reads_content_not_names() -> None:
