@@ -10,8 +10,10 @@
 # - no age limit on sockets (--websocket_timeout -1): daphne would close them with 1000, which
 #   htmx never retries, and the app cannot rotate them first with 1012 here (daphne sends only
 #   1000 and 3000-4999; uvicorn, scripts/serve-prod.sh, rotates with 1012);
-# - a dead peer is noticed after at most ping interval + ping timeout.
-exec daphne -b "${1:-127.0.0.1}" -p "${2:-8000}" \
+# - a dead peer is noticed after at most ping interval + ping timeout;
+# - request bodies over MAX_REQUEST_BYTES are refused (413) as they arrive, chunked ones too:
+#   daphne itself would spool a whole body before the app sees it (dashboard/daphne_limit.py).
+exec python -m dashboard.daphne_limit -b "${1:-127.0.0.1}" -p "${2:-8000}" \
   --websocket-max-message-size 16777216 --websocket-max-frame-size 262144 \
   --websocket_timeout -1 --websocket_connect_timeout 10 \
   --ping-interval 20 --ping-timeout 30 --application-close-timeout 10 \
