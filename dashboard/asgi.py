@@ -4,7 +4,8 @@ Every socket passes the origin check (live/origin.py: the page's own scheme, hos
 only, as Django's CSRF check; cross-site WebSocket hijacking gets no socket) and session authentication (live/auth.py, Django's own
 ``get_user()`` without channels' per-socket session machinery) before it reaches a consumer.
 An HTTP request declaring a body over ``MAX_REQUEST_BYTES`` is refused before it is read
-(dashboard/body_limit.py).
+(dashboard/body_limit.py). Every socket's log lines carry its route and user id, and its
+opening and end are logged (dashboard/logs.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 from dashboard.body_limit import BodyLimit  # noqa: E402
+from dashboard.logs import SocketLog  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 from live.auth import SessionAuthMiddleware  # noqa: E402
 from live.origin import SameOriginValidator  # noqa: E402
@@ -38,6 +40,6 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app, settings.MAX_REQUEST_BYTES),
-        "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": SocketLog(SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dashboard.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -266,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Operations ------------------------------------------------------------------------------
 # /ready/ (dashboard/health.py): the longest each check (database, Redis, broker) may take.
 HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "2"))
+# /metrics (live/metrics.py): Prometheus may read it with "Authorization: Bearer <this>";
+# without it, only staff sessions may. Several worker processes need PROMETHEUS_MULTIPROC_DIR
+# (scripts/serve-prod.sh makes one when it is unset).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

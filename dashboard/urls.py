@@ -11,6 +11,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from dashboard import health
+from live.metrics import metrics
 from people.language import set_language
 
 # Swagger UI and Redoc style themselves inline and Redoc searches in a worker; their scripts
@@ -36,6 +37,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("health/", health.health, name="health"),
     path("ready/", health.Ready.as_view(), name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("language/", set_language, name="set-language"),
     path("", include("tasks.urls")),
     path("live/", include("live.urls")),

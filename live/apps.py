@@ -8,4 +8,4 @@ class LiveConfig(AppConfig):
     verbose_name = "Live updates"
 
     def ready(self) -> None:
-        from live import sessions  # noqa: F401  (its signal receivers end sockets with their session)
+        from live import metrics, sessions  # noqa: F401  (sessions: its signal receivers end sockets with their session; metrics: its periodic job)

@@ -11,8 +11,20 @@ counters: Counter[str] = Counter()
 # What rendering events of each kind cost: kind -> Counter(renders=..., queries=...), summed
 # over languages (one render per language present per event).
 event_costs: dict[str, Counter[str]] = {}
+
+
+class Samples(deque):
+    """The latest samples, and how many were ever added (live/metrics.py tells the new ones by it)."""
+
+    added = 0
+
+    def append(self, value: float) -> None:
+        super().append(value)
+        self.added += 1
+
+
 # Recent fan-out times in milliseconds (event received by the hub -> last local socket written).
-fanout_ms: deque[float] = deque(maxlen=500)
+fanout_ms: Samples = Samples(maxlen=500)
 
 
 def snapshot() -> dict[str, object]:
@@ -25,3 +37,4 @@ def reset() -> None:
     counters.clear()
     event_costs.clear()
     fanout_ms.clear()
+    fanout_ms.added = 0

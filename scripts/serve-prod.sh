@@ -16,6 +16,14 @@ if [ "$workers" -gt 1 ] && [ -z "${REDIS_URL:-}" ]; then
   echo "serve-prod.sh: $workers workers need REDIS_URL (the in-memory channel layer cannot cross processes)" >&2
   exit 2
 fi
+# Prometheus metrics of every worker (live/metrics.py): each writes its own files here, and
+# whichever answers a scrape reads them all. Emptied at each start, as prometheus-client asks.
+if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  PROMETHEUS_MULTIPROC_DIR="$(mktemp -d "${TMPDIR:-/tmp}/taskboard-metrics.XXXXXX")"
+else
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
+fi
+export PROMETHEUS_MULTIPROC_DIR
 exec uvicorn dashboard.asgi:application --host "${1:-127.0.0.1}" --port "${2:-8000}" --workers "$workers" \
   --ws websockets-sansio --ws-max-size 262144 --ws-per-message-deflate false \
   --ws-ping-interval 20 --ws-ping-timeout 30 --lifespan off --no-access-log \

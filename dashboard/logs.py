@@ -1,0 +1,122 @@
+"""What each log line says about where it came from: a request id on every line logged while
+a request is handled, the route and user id on every line logged by a socket's own code.
+
+- ``RequestIdMiddleware`` takes the proxy's ``X-Request-ID`` (nginx: ``$request_id``) or
+  makes one, and sends it back in the response;
+- ``SocketLog`` (ASGI, in front of the WebSocket stack) keeps the socket's scope for its
+  task, logs its opening and closing (logger ``sockets``, INFO) and counts handshakes
+  refused before they reach a consumer (the origin check) among the live engine's refusals;
+- ``ContextFilter`` copies both onto every record, so the JSON formatter (``LOG_FORMAT=json``,
+  settings.LOGGING) prints them as ``request_id``, ``route`` and ``user_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from live import stats
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+socket_scope: ContextVar[dict[str, Any] | None] = ContextVar("socket_scope", default=None)
+
+_ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+socket_logger = logging.getLogger("sockets")
+
+
+class ContextFilter(logging.Filter):
+    """Adds ``request_id``, and ``route`` and ``user_id`` inside a socket, to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        rid = request_id.get()
+        if rid is not None:
+            record.request_id = rid
+        scope = socket_scope.get()
+        if scope is not None:
+            record.route = scope.get("path")
+            user = scope.get("user")
+            record.user_id = user.pk if user is not None and user.is_authenticated else None
+        return True
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (the proxy's ``X-Request-ID`` if it is a sane one), on its log
+    lines and in its response's ``X-Request-ID``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        token = request_id.set(self._id(request))
+        try:
+            return self._tag(self.get_response(request))
+        finally:
+            request_id.reset(token)
+
+    async def _acall(self, request: Any) -> Any:
+        token = request_id.set(self._id(request))
+        try:
+            return self._tag(await self.get_response(request))
+        finally:
+            request_id.reset(token)
+
+    @staticmethod
+    def _id(request: Any) -> str:
+        given = request.headers.get("X-Request-ID", "")
+        return given if _ACCEPTABLE_ID.fullmatch(given) else uuid.uuid4().hex
+
+    @staticmethod
+    def _tag(response: Any) -> Any:
+        response["X-Request-ID"] = request_id.get()
+        return response
+
+
+class SocketLog:
+    """ASGI middleware for WebSockets: the socket's scope in a context variable for the whole
+    of its task (the consumer runs in it), one log line when it opens and one when it ends,
+    and a count of handshakes refused before any consumer accepted them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        token = socket_scope.set(scope)
+        accepted = ended = False
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            nonlocal accepted, ended
+            kind = message["type"]
+            if kind == "websocket.accept":
+                accepted = True
+                socket_logger.info("socket opened")
+            elif kind == "websocket.close":
+                ended = True
+                if accepted:
+                    socket_logger.info("socket closed by the server (%s)", message.get("code", 1000))
+                else:
+                    stats.counters["refused_origin"] += 1
+                    socket_logger.info("handshake refused (403)")
+            await send(message)
+
+        async def watched_receive() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "websocket.disconnect" and accepted and not ended:
+                socket_logger.info("socket closed (%s)", message.get("code", 1005))
+            return message
+
+        try:
+            return await self.app(scope, watched_receive, watched_send)
+        finally:
+            socket_scope.reset(token)
