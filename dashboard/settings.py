@@ -295,6 +295,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+# The schema and its docs pages (/api/schema/, /api/docs/, /api/redoc/): public, or for
+# signed-in people only (dashboard/api_docs.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Live task board API",
     "DESCRIPTION": "Tasks on the boards you can see, your notifications and the chat rooms you can read. Every write updates open pages live.",

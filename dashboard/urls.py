@@ -11,6 +11,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from dashboard import health
+from dashboard.api_docs import DocsAccess
 from live.metrics import metrics
 from people.language import set_language
 
@@ -47,7 +48,15 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include(("dashboard.api_urls", "api"))),  # names: api:task-list, api:notification-read, ...
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
-    path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[DocsAccess]), name="api-schema"),
+    path(
+        "api/docs/",
+        docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[DocsAccess])),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        docs_csp(SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[DocsAccess])),
+        name="api-redoc",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -146,6 +147,46 @@ def test_schema_and_docs_are_served_locally(api: APIClient) -> None:
     docs = api.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
     assert api.get("/api/redoc/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_schema_and_docs_are_for_signed_in_people_unless_made_public(
+    path: str, alice: Any, settings: Any
+) -> None:
+    """API_DOCS_PUBLIC off (the default with DEBUG off): a stranger gets 401, a session or a
+    token gets the page; on, anyone does."""
+    settings.API_DOCS_PUBLIC = False
+    assert APIClient().get(path).status_code == 401
+    by_session = APIClient()
+    by_session.force_login(alice)
+    assert by_session.get(path).status_code == 200
+    by_token = APIClient()
+    by_token.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    assert by_token.get(path).status_code == 200
+    settings.API_DOCS_PUBLIC = True
+    assert APIClient().get(path).status_code == 200
+
+
+def test_api_docs_are_public_by_default_only_in_debug() -> None:
+    import subprocess
+    import sys
+
+    def public(debug: str) -> str:
+        code = (
+            "import django; django.setup(); from django.conf import settings; print(settings.API_DOCS_PUBLIC)"
+        )
+        env = {
+            **os.environ,
+            "DEBUG": debug,
+            "SECRET_KEY": "x" * 50,
+            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        }
+        env.pop("API_DOCS_PUBLIC", None)
+        return subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        ).stdout.strip()
+
+    assert (public("1"), public("0")) == ("True", "False")
 
 
 @pytest.mark.django_db(transaction=True)
