@@ -2,7 +2,8 @@
 a request is handled, the route and user id on every line logged by a socket's own code.
 
 - ``RequestIdMiddleware`` takes the proxy's ``X-Request-ID`` (nginx: ``$request_id``) or
-  makes one, and sends it back in the response;
+  makes one, sends it back in the response, and logs the request (logger ``requests``, INFO:
+  method, path, status, duration, user id);
 - ``SocketLog`` (ASGI, in front of the WebSocket stack) keeps the socket's scope for its
   task, logs its opening and closing (logger ``sockets``, INFO) and counts handshakes
   refused before they reach a consumer (the origin check) among the live engine's refusals;
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.functional import LazyObject, empty
 
 from live import stats
 
@@ -27,6 +30,7 @@ socket_scope: ContextVar[dict[str, Any] | None] = ContextVar("socket_scope", def
 
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 socket_logger = logging.getLogger("sockets")
+request_logger = logging.getLogger("requests")
 
 
 class ContextFilter(logging.Filter):
@@ -57,20 +61,19 @@ class RequestIdMiddleware:
             markcoroutinefunction(self)
 
     def __call__(self, request: Any) -> Any:
+        # The id is not reset afterwards: Django logs the response ("Not Found: ...") after the
+        # middleware has returned. Under ASGI each request runs in a task of its own (the
+        # middleware chain in a copy of its context, copied back), so it never leaks to another.
         if iscoroutinefunction(self):
             return self._acall(request)
-        token = request_id.set(self._id(request))
-        try:
-            return self._tag(self.get_response(request))
-        finally:
-            request_id.reset(token)
+        started = time.perf_counter()
+        request_id.set(self._id(request))
+        return self._done(request, self.get_response(request), started)
 
     async def _acall(self, request: Any) -> Any:
-        token = request_id.set(self._id(request))
-        try:
-            return self._tag(await self.get_response(request))
-        finally:
-            request_id.reset(token)
+        started = time.perf_counter()
+        request_id.set(self._id(request))
+        return self._done(request, await self.get_response(request), started)
 
     @staticmethod
     def _id(request: Any) -> str:
@@ -78,9 +81,34 @@ class RequestIdMiddleware:
         return given if _ACCEPTABLE_ID.fullmatch(given) else uuid.uuid4().hex
 
     @staticmethod
-    def _tag(response: Any) -> Any:
+    def _done(request: Any, response: Any, started: float) -> Any:
+        """The id in the response, and a line in the access log (ACCESS_LOG=1)."""
         response["X-Request-ID"] = request_id.get()
+        if request_logger.isEnabledFor(logging.INFO):
+            user = _known_user(request)
+            request_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
         return response
+
+
+def _known_user(request: Any) -> Any:
+    """The request's user if something looked it up already (never a query here: this runs
+    on the event loop too)."""
+    user = request.__dict__.get("_cached_user") or request.__dict__.get("user")
+    if isinstance(user, LazyObject):
+        user = None if user._wrapped is empty else user._wrapped
+    return user
 
 
 class SocketLog:

@@ -15,6 +15,7 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -390,14 +391,42 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs go to stderr: plain text for people (the default), or one JSON object a line for a log
+# collector (LOG_FORMAT=json: python-json-logger), each with the request id of the request it
+# was logged in, and the route and user id of the socket (dashboard/logs.py). ACCESS_LOG=1
+# adds a line per request and per socket opened and closed (INFO).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+ACCESS_LOG = env_bool("ACCESS_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "dashboard.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],  # uvicorn's colours
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "live": {"level": os.environ.get("LIVE_LOG_LEVEL", "INFO")},
         "channels_redis": {"level": "INFO"},
+        "requests": {"level": "INFO" if ACCESS_LOG else "WARNING"},
+        "sockets": {"level": "INFO" if ACCESS_LOG else "WARNING"},
     },
 }
+if LOG_FORMAT == "json":
+    # Django's, the servers' and Celery's own lines in the same format (they set up plain
+    # handlers first; uvicorn's access log stays off, the "requests" logger replaces it)
+    for _name in ("django", "uvicorn.error", "daphne", "celery"):
+        LOGGING["loggers"][_name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
