@@ -430,3 +430,9 @@ if LOG_FORMAT == "json":
     for _name in ("django", "uvicorn.error", "daphne", "celery"):
         LOGGING["loggers"][_name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Errors -----------------------------------------------------------------------------------
+# Sentry, only when SENTRY_DSN is set (dashboard/errors.py).
+from dashboard.errors import init_from_environment  # noqa: E402
+
+SENTRY_ENABLED = init_from_environment()
