@@ -9,6 +9,8 @@ templates ask through ``live_tags`` and consumers through :func:`reconnects_afte
 | open the page's socket       | ``hx-ext="ws" ws-connect="/ws/…"``| ``hx-ws:connect="/ws/…"``      |
 | send a form or input over it | ``ws-send``                      | ``hx-ws:send``                 |
 | the event when it closes     | ``htmx:wsClose``                 | ``htmx:ws:close``              |
+| a request that got no answer | ``htmx:sendError``               | ``htmx:error``                 |
+| reconnect delay              | random(0, 2^n s), up to 64 s     | ``ws.reconnect*`` (config)     |
 | disable while a request runs | ``hx-disabled-elt``              | ``hx-disable``                 |
 | headers for every request    | ``hx-headers`` (inherited)       | ``hx-headers:inherited``       |
 | reconnects after             | 1006, 1011, 1012, 1013           | any close (4.0 beta)           |
@@ -30,13 +32,18 @@ HTMX2_RETRIES = frozenset({1006, 1011, 1012, 1013})
 # The page-wide htmx settings: no eval and no injected styles (the Content-Security-Policy
 # allows neither), form errors (422) and refused bodies (413: an alert, dashboard/body_limit.py)
 # swapped in. htmx 4 swaps 4xx by default and keeps a
-# hidden tab's socket open here, as htmx 2 does (a wall screen's "who is here" stays true).
+# hidden tab's socket open here, as htmx 2 does (a wall screen's "who is here" stays true); its
+# reconnect backoff doubles from 1 s but never waits more than 4 s (± half of it, at random:
+# a restarted server is not hit by every page at once), so a page is live again within
+# seconds of its server answering. htmx 2's ws extension takes only a function for that
+# (JavaScript): there, the poller notices the server first (templates/live/status.html).
 _CONFIG = {
     2: '{"allowEval": false, "allowScriptTags": false, "includeIndicatorStyles": false, '
     '"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true}, '
     '{"code": "422", "swap": true}, {"code": "413", "swap": true}, '
     '{"code": "[45]..", "swap": false, "error": true}]}',
-    4: '{"includeIndicatorCSS": false, "ws": {"pauseOnBackground": false}}',
+    4: '{"includeIndicatorCSS": false, "ws": {"pauseOnBackground": false, '
+    '"reconnectDelay": 1000, "reconnectMaxDelay": 4000, "reconnectJitter": 0.5}}',
 }
 
 
@@ -78,6 +85,11 @@ def send() -> SafeString:
 def closed_event() -> str:
     """The event the ws extension fires on the page when its socket closes."""
     return "htmx:ws:close" if version() == 4 else "htmx:wsClose"
+
+
+def send_error_event() -> str:
+    """The event htmx fires on an element whose request got no answer (the server is down)."""
+    return "htmx:error" if version() == 4 else "htmx:sendError"
 
 
 def disable_while_sending(selector: str) -> SafeString:

@@ -172,6 +172,11 @@ def render(template: str, context: dict[str, Any], *, language: str | None = Non
 _statuses: dict[tuple[str, str, bool], str] = {}
 
 
+# The page's alert region, emptied (templates/base.html); first in a frame, since the indicator
+# must come last (live/poll.py).
+CLEARED_ERROR = '<div id="live-error" hx-swap-oob="true" class="hidden"></div>'
+
+
 def render_status(language: str, state: str = "live", *, announce: bool = False) -> str:
     """The connection indicator as an OOB fragment (the same for everyone: rendered once);
     with ``announce``, also what screen readers say about it (not on heartbeats)."""
@@ -180,5 +185,7 @@ def render_status(language: str, state: str = "live", *, announce: bool = False)
         html = render("live/status.html", {"state": state, "oob": True}, language=language)
         if announce:
             html += render("live/announce.html", {"state": state}, language=language)
+            if state in ("live", "polling"):  # the server answers again: "could not be reached" goes
+                html = CLEARED_ERROR + html
         _statuses[key] = html
     return _statuses[key]

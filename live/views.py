@@ -5,7 +5,8 @@ import os
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAdminUser
@@ -16,14 +17,41 @@ from rest_framework.views import APIView
 from live import ops, stats
 from live.hub import hub_census, local_reports
 
+# How long the browser may keep the two answers a page needs while the server is down (the
+# "reconnecting" indicator and the "could not be reached" alert). Each page prefetches them
+# (templates/base.html), so when its socket closes or an action fails because the server is
+# gone, htmx gets them from the browser's cache: no request reaches a server, and none has to.
+OFFLINE_CACHE = 7 * 24 * 3600
+
+
+def _kept_offline(response: HttpResponse) -> HttpResponse:
+    """Mark an answer the browser may reuse without asking (per user: private, and it varies
+    with the session and language cookies)."""
+    patch_cache_control(response, private=True, max_age=OFFLINE_CACHE)
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
 
 @require_GET
-@never_cache
 def status(request: HttpRequest) -> HttpResponse:
-    """The connection indicator, asked for by htmx when a page's socket closes (and what
-    screen readers say about it)."""
-    state = "reconnecting" if request.user.is_authenticated else "signed_out"
-    return render(request, "live/status_response.html", {"state": state})
+    """The connection indicator in its "reconnecting" state (with its poller, and what screen
+    readers say about it), asked for by htmx when a page's socket closes. The same for every
+    signed-in person in a language, so the browser keeps it: a page whose server has crashed
+    turns to "Reconnecting…" and starts polling at once, from its cache."""
+    if not request.user.is_authenticated:
+        response = render(request, "live/status_response.html", {"state": "signed_out"})
+        add_never_cache_headers(response)
+        return response
+    return _kept_offline(render(request, "live/status_response.html", {"state": "reconnecting"}))
+
+
+@require_GET
+def unreachable(request: HttpRequest) -> HttpResponse:
+    """The page's alert when an action could not reach the server (htmx's ``htmx:sendError``,
+    on htmx 4 ``htmx:error``): nothing was saved, what was typed is still there. Served from
+    the browser's cache, since the server it reports missing cannot answer."""
+    message = _("The server could not be reached: nothing was saved. Try again when it is back.")
+    return _kept_offline(render(request, "live/error.html", {"message": message, "oob": True}))
 
 
 class StatsView(APIView):

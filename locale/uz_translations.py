@@ -211,6 +211,9 @@ UZ: dict[str, str | list[str]] = {
     "Only the board's managers choose whether to follow its events.": "Doska hodisalarini kuzatishni faqat uning menejerlari tanlaydi.",
     "Notifying me of every change": "Har bir oʻzgarish haqida xabar berilmoqda",
     "Notify me of every change": "Har bir oʻzgarish haqida xabar berilsin",
+    # issue 13: offline, keyboard, rough edges
+    "The server could not be reached: nothing was saved. Try again when it is back.": "Serverga ulanib boʻlmadi: hech narsa saqlanmadi. Server qaytgach, yana urinib koʻring.",
+    "Skip to content": "Asosiy qismga oʻtish",
 }
 
 HERE = Path(__file__).resolve().parent

@@ -63,7 +63,14 @@ class Server:
         self.log.flush()
         return Path(self.log.name).read_text(errors="replace")
 
+    def crash(self) -> None:
+        """Kill the process (SIGKILL): no graceful close of anything, as in a crash."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
     def stop(self) -> None:
+        if self.log.closed:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=10)

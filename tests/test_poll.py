@@ -47,9 +47,10 @@ async def test_a_poll_answers_what_the_socket_sends_on_connect(connect: Any, tea
 
     polled = await db(poll)(await db(signed_in)(alice), f"/ws/boards/{team.pk}/")
 
-    assert set(polled) == set(snapshot) - {"live-announce"}
+    # an announced state also empties the alert region (the server answers again)
+    assert set(polled) == set(snapshot) - {"live-announce", "live-error"}
     for region in snapshot:
-        if region not in ("live-status", "live-announce"):
+        if region not in ("live-status", "live-announce", "live-error"):
             assert polled[region].html == snapshot[region].html, region
     assert polled["live-status"].attrs["data-state"] == "polling"
     assert "live-announce" not in polled  # said once, by the first poll after the socket closed
@@ -147,3 +148,27 @@ def test_a_private_room_over_http_is_404_for_outsiders(alice: Any, bob: Any, mal
     assert outsider.post(f"/chat/{secret.slug}/send/", {"message": "hi"}, **HTMX).status_code == 404
     assert outsider.post(f"/chat/read/{secret.pk}/", {"upto": "1"}, **HTMX).status_code == 404
     assert not Message.objects.exists() and not ReadPosition.objects.filter(user=mallory).exists()
+
+
+@pytest.mark.django_db
+def test_what_a_page_needs_while_the_server_is_down_is_kept_by_the_browser(client: Client, alice: Any) -> None:
+    """The "reconnecting" indicator and the "could not be reached" alert come from the
+    browser's cache when the server has crashed (issue 13): cacheable, per user."""
+    anonymous = client.get("/live/status/", **HTMX)
+    assert parse(anonymous.content.decode())[0].attrs["data-state"] == "signed_out"
+    assert "no-cache" in anonymous["Cache-Control"] or "max-age=0" in anonymous["Cache-Control"]
+
+    user = signed_in(alice)
+    status = user.get("/live/status/", **HTMX)
+    unreachable = user.get("/live/unreachable/", **HTMX)
+    for response in (status, unreachable):
+        assert set(response["Cache-Control"].split(", ")) == {"private", "max-age=604800"}
+        assert "Cookie" in response["Vary"]
+    assert parse(status.content.decode())[0].attrs["data-state"] == "reconnecting"
+    alert = by_id(unreachable.content.decode())["live-error"]
+    assert alert.attrs["role"] == "alert" and alert.attrs["hx-swap-oob"] == "true"
+    assert "nothing was saved" in alert.text
+
+    first_poll = poll(user, "/ws/notifications/user/", announce="1")
+    ids = list(first_poll)
+    assert ids.index("live-error") < ids.index("live-status") and first_poll["live-error"].text == ""

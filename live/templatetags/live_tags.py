@@ -79,6 +79,12 @@ def live_closed_event() -> str:
 
 
 @register.simple_tag
+def live_send_error_event() -> str:
+    """The event htmx fires when a request gets no answer (for ``hx-trigger``)."""
+    return htmx.send_error_event()
+
+
+@register.simple_tag
 def disable_while_sending(selector: str) -> SafeString:
     """``{% disable_while_sending "find button" %}``: disabled while the request is in flight."""
     return htmx.disable_while_sending(selector)

@@ -99,3 +99,9 @@ def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # caret="initial": hiding the caret would inject a <style>, which the CSP rightly blocks
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
+
+
+@pytest.fixture
+def htmx_version(request: pytest.FixtureRequest) -> int:
+    """The htmx build the test's pages run (the ``start_server`` parameter above)."""
+    return request.node.callspec.params.get("start_server", 2)
