@@ -151,7 +151,9 @@ def test_a_private_room_over_http_is_404_for_outsiders(alice: Any, bob: Any, mal
 
 
 @pytest.mark.django_db
-def test_what_a_page_needs_while_the_server_is_down_is_kept_by_the_browser(client: Client, alice: Any) -> None:
+def test_what_a_page_needs_while_the_server_is_down_is_kept_by_the_browser(
+    client: Client, alice: Any
+) -> None:
     """The "reconnecting" indicator and the "could not be reached" alert come from the
     browser's cache when the server has crashed (issue 13): cacheable, per user."""
     anonymous = client.get("/live/status/", **HTMX)
