@@ -14,4 +14,15 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/lib/chromium/chromium ];
   fi
 fi
 
+# The Dockerfile linter (npm's dockerfilelint, pinned in tools/dockerfilelint) for
+# tests/test_containers.py; no Docker engine is needed.
+if [ ! -x tools/dockerfilelint/node_modules/.bin/dockerfilelint ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "Installing dockerfilelint for the container tests..."
+    npm ci --prefix tools/dockerfilelint --no-audit --no-fund --loglevel=error >/dev/null
+  else
+    echo "npm is not installed: the Dockerfile lint will be skipped (apt-get install npm)."
+  fi
+fi
+
 exec python -m pytest "$@"
