@@ -188,6 +188,20 @@ else:
         }
     }
 
+# --- Cache ----------------------------------------------------------------------------------
+# What the request limits count (sign-ins, API rates): shared by every server process through
+# Redis when there is one (failing open, within half a second, while Redis is away:
+# dashboard/cache.py), in this process's memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "dashboard.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "live") + ":cache",
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+
 # The live engine (live/). Times are in seconds.
 LIVE = {
     # Largest inbound WebSocket frame the app accepts; bigger ones are closed with 1009.
@@ -280,6 +294,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed sign-ins, limited per account name and per address within a window (seconds)
+# (people/login_throttle.py); 0 turns a limit off.
+AUTHENTICATION_BACKENDS = [
+    "people.login_throttle.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -288,10 +311,16 @@ LOGOUT_REDIRECT_URL = "login"
 REST_FRAMEWORK = {
     # Token first so that missing or bad credentials answer 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dashboard.api_throttles.CountedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Requests per client (dashboard/api_throttles.py): 429 with Retry-After past them.
+    "NUM_PROXIES": 0,  # a client's address is the connection's, never its own X-Forwarded-For
+    "DEFAULT_THROTTLE_CLASSES": [
+        "dashboard.api_throttles.AnonThrottle",
+        "dashboard.api_throttles.UserThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -299,6 +328,12 @@ REST_FRAMEWORK = {
 # The schema and its docs pages (/api/schema/, /api/docs/, /api/redoc/): public, or for
 # signed-in people only (dashboard/api_docs.py).
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
+# API request rates ("<n>/<second|minute|hour|day>", or "off"): per address without
+# credentials, per user with them; and wrong API tokens per address, past which the address
+# gets 429 for every token until the period ends (dashboard/api_throttles.py).
+API_RATE_ANON = os.environ.get("API_RATE_ANON", "60/minute")
+API_RATE_USER = os.environ.get("API_RATE_USER", "120/minute")
+API_RATE_BAD_TOKEN = os.environ.get("API_RATE_BAD_TOKEN", "20/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Live task board API",
     "DESCRIPTION": "Tasks on the boards you can see, your notifications and the chat rooms you can read. Every write updates open pages live.",

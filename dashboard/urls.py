@@ -14,6 +14,7 @@ from dashboard import health
 from dashboard.api_docs import DocsAccess
 from live.metrics import metrics
 from people.language import set_language
+from people.login import LoginView, with_retry_after
 
 # Swagger UI and Redoc style themselves inline and Redoc searches in a worker; their scripts
 # still come from this site only (the split view serves Swagger's set-up script as a file).
@@ -32,6 +33,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in page, answering 429 with ``Retry-After`` past a sign-in limit."""
+    return with_retry_after(request, admin.site.login(request))
+
+
 handler404 = page_not_found
 
 urlpatterns = [
@@ -44,8 +50,9 @@ urlpatterns = [
     path("live/", include("live.urls")),
     path("notifications/", include("notifications.urls")),
     path("chat/", include("chat.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", admin_login),  # the admin's own, with the sign-in limits' 429
     path("admin/", admin.site.urls),
     path("api/", include(("dashboard.api_urls", "api"))),  # names: api:task-list, api:notification-read, ...
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[DocsAccess]), name="api-schema"),

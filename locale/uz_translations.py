@@ -13,6 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 UZ: dict[str, str | list[str]] = {
+    # people: sign-in limits
+    "Too many failed sign-ins. Try again in %(minutes)d minute.": [
+        "Muvaffaqiyatsiz kirishlar juda koʻp. %(minutes)d daqiqadan keyin qayta urinib koʻring."
+    ],
     # chat
     "Give the room a name of at most 80 characters.": "Xonaga koʻpi bilan 80 belgidan iborat nom bering.",
     "Only members of a private room can invite to it.": "Yopiq xonaga faqat uning aʼzolari taklif qila oladi.",

@@ -41,6 +41,29 @@ os.register_at_fork(after_in_child=_fresh_asgiref_executor_after_fork)
 os.environ["REMINDERS_IN_PROCESS"] = "0"
 periodic.jobs.pop("due-today reminder", None)
 
+# The suite calls the API far faster than any client should (the load and fault tests most of
+# all): the API's request limits are raised for it, here and in the servers it starts (they
+# inherit this environment). tests/test_throttles.py tests the limits at their defaults.
+SUITE_LIMITS = {
+    "API_RATE_ANON": "10000/second",
+    "API_RATE_USER": "10000/second",
+    "API_RATE_BAD_TOKEN": "10000/second",
+}
+os.environ.update(SUITE_LIMITS)
+
+
+@pytest.fixture(autouse=True)
+def _suite_limits(settings: Any) -> Iterator[None]:
+    """The raised API limits, and no counts (failed sign-ins, API calls) left from a test before."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for name, value in SUITE_LIMITS.items():
+        setattr(settings, name, value)
+    if isinstance(caches["default"], LocMemCache):  # (a Redis cache's clear() would empty its database)
+        caches["default"].clear()
+    yield
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
