@@ -18,15 +18,18 @@ from django.utils.translation import gettext as _
 
 from tasks.actor import acting_as
 from tasks.models import Board, Membership, Role, Task
-from tasks.permissions import board_role, may_delete
+from tasks.permissions import TaskAct, board_role, may_on_task
 from tasks.selectors import assignable_users
 
 
-def _require_member(board: Board, user: Any) -> str:
+def _require(act: TaskAct, board: Board, user: Any, task: Task | None = None) -> None:
+    """Refuse (PermissionDenied, with the reason) what the task rule does not allow
+    (tasks/permissions.py: :func:`may_on_task`)."""
     role = board_role(user, board)
     if role is None:
         raise PermissionDenied(_("You are not a member of this board."))
-    return role
+    if not may_on_task(act, role=role, user_id=user.pk, task=task):
+        raise PermissionDenied(_("Only the task's creator or a board manager can delete it."))
 
 
 def board_follow(*, board: Board, by: Any, follow: bool) -> bool:
@@ -57,7 +60,7 @@ def task_create(
 ) -> Task:
     """Create a task on ``board``. Every open page of the board shows it, and the activity
     feed says who created it."""
-    _require_member(board, by)
+    _require(TaskAct.CREATE, board, by)
     _check_assignee(board, assignee)
     task = Task(
         board=board,
@@ -77,8 +80,8 @@ EDITABLE = {"title", "description", "assignee", "due_date"}
 
 
 def task_update(*, task: Task, by: Any, **changes: Any) -> Task:
-    """Change a task's title, description, assignee or due date."""
-    _require_member(task.board, by)
+    """Change a task's title, description, assignee or due date (any member of its board)."""
+    _require(TaskAct.EDIT, task.board, by, task)
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationError(_("Cannot change %(fields)s here.") % {"fields": ", ".join(sorted(unknown))})
@@ -93,7 +96,7 @@ def task_update(*, task: Task, by: Any, **changes: Any) -> Task:
 
 
 def _set_completed(task: Task, by: Any, completed: bool) -> Task:
-    _require_member(task.board, by)
+    _require(TaskAct.COMPLETE, task.board, by, task)
     with acting_as(by), transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
         if locked.completed == completed:
@@ -114,9 +117,8 @@ def task_reopen(*, task: Task, by: Any) -> Task:
 
 
 def task_delete(*, task: Task, by: Any) -> None:
-    """Delete a task (its creator or a board manager); it disappears from every open board."""
-    role = _require_member(task.board, by)
-    if not may_delete(user_id=by.pk, manages_board=role == Role.MANAGER, task=task):
-        raise PermissionDenied(_("Only the task's creator or a board manager can delete it."))
+    """Delete a task for good (its creator or a board manager); it disappears from every
+    open board."""
+    _require(TaskAct.DELETE, task.board, by, task)
     with acting_as(by), transaction.atomic():
         task.delete()

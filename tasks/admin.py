@@ -12,6 +12,8 @@ from django.http import HttpRequest
 
 from tasks.actor import acting_as
 from tasks.models import Activity, Board, Membership, Task
+from tasks.permissions import TaskAct, user_may
+from tasks.selectors import boards_visible_to
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,6 +37,25 @@ class TaskAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     autocomplete_fields = ["assignee", "created_by"]
     readonly_fields = ["version", "completed_at", "created_at", "updated_at"]
+
+    # The task rule (tasks/permissions.py) on top of the admin's model permissions: a staff
+    # member sees and edits the tasks of the boards they are on and deletes those they may
+    # (superusers are managers everywhere).
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Task]:
+        return super().get_queryset(request).filter(board__in=boards_visible_to(request.user))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "board":
+            kwargs["queryset"] = boards_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_may(request.user, TaskAct.EDIT, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or user_may(request.user, TaskAct.DELETE, obj))
 
     # Saves and deletes here go through the model signals like every write; acting_as makes
     # the activity feed say which admin did it.

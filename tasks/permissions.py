@@ -3,6 +3,7 @@ renders alike, so a control is shown exactly when the server would accept it."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from live.registry import Viewer
@@ -37,6 +38,32 @@ def viewer_role(viewer: Viewer, board: Board) -> str | None:
     return role_on(board, is_superuser=viewer.is_superuser, membership_role=membership)
 
 
-def may_delete(*, user_id: int, manages_board: bool, task: Task) -> bool:
-    """Delete a task: its creator, or a manager of its board."""
-    return manages_board or task.created_by_id == user_id
+class TaskAct(StrEnum):
+    """What can be done to a task."""
+
+    CREATE = "create"  # on a board
+    EDIT = "edit"  # title, description, assignee, due date
+    COMPLETE = "complete"  # and reopen: move it between Open and Done
+    DELETE = "delete"  # for good
+
+
+def may_on_task(act: TaskAct, *, role: str | None, user_id: int, task: Task | None = None) -> bool:
+    """THE rule for tasks (README, "Who may do what to a task"), as the kanban boards teams
+    use (Planka, Kanboard) have it: every member of a board (anyone on an open board, a
+    restricted board's members and managers, superusers) may create, edit, complete and
+    reopen any task on it; deleting one for good is for its creator and the board's managers.
+    (Issue 11 will add archiving for members and then leave deleting to managers.)
+
+    ``role`` is the person's role on the task's board (:func:`board_role`,
+    :func:`viewer_role`), None if they may not see it. The actions (pages, sockets, the API)
+    and the admin check it; the pages show a control exactly when it holds."""
+    if role is None:
+        return False
+    if act is TaskAct.DELETE:
+        return role == Role.MANAGER or (task is not None and task.created_by_id == user_id)
+    return True
+
+
+def user_may(user: Any, act: TaskAct, task: Task) -> bool:
+    """:func:`may_on_task` for ``user`` now (their role read from the database)."""
+    return may_on_task(act, role=board_role(user, task.board), user_id=user.pk, task=task)

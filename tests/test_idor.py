@@ -514,3 +514,115 @@ async def test_a_deactivated_account_can_no_longer_act_through_an_open_socket(
     [element] = [e for e in reply.values() if e.id.startswith(region)]
     assert "not active" in element.text
     assert await db(dbstate.changed)(before, await db(dbstate.fingerprint)()) == []
+
+
+# --- one rule for tasks, the same by page, socket, API and admin (tasks/permissions.py) ---------
+#
+# Every member of a board may create, edit, complete and reopen any task on it; deleting one for
+# good is for its creator and the board's managers. bob is a member of the team board, alice
+# created the task, maya manages the board.
+
+
+@pytest.mark.parametrize(
+    ("who", "edit", "complete", "delete"),
+    [
+        ("bob", True, True, False),
+        ("alice", True, True, True),
+        ("maya", True, True, True),
+        ("mallory", False, False, False),
+    ],
+)
+def test_the_task_rule(
+    team: Any,
+    private: Any,
+    alice: Any,
+    bob: Any,
+    manager: Any,
+    mallory: Any,
+    who: str,
+    edit: bool,
+    complete: bool,
+    delete: bool,
+) -> None:
+    from tasks.permissions import TaskAct, user_may
+
+    people = {"alice": alice, "bob": bob, "maya": manager, "mallory": mallory}
+    board = private if who == "mallory" else team  # mallory is not on the private board
+    task = tasks.task_create(board=board, by=alice, title="Alice's")
+    user = people[who]
+    assert [user_may(user, act, task) for act in (TaskAct.EDIT, TaskAct.COMPLETE, TaskAct.DELETE)] == [
+        edit,
+        complete,
+        delete,
+    ]
+
+
+def test_a_member_edits_and_completes_anyones_task_but_deletes_only_their_own_by_the_api(
+    team: Any, alice: Any, bob: Any
+) -> None:
+    task = tasks.task_create(board=team, by=alice, title="Alice's")
+    client = api_client(bob)
+    edited = client.patch(
+        f"/api/tasks/{task.pk}/", {"title": "Renamed by bob"}, content_type="application/json"
+    )
+    assert edited.status_code == 200 and edited.json()["title"] == "Renamed by bob"
+    assert client.post(f"/api/tasks/{task.pk}/complete/").status_code == 200
+    refused = client.delete(f"/api/tasks/{task.pk}/")
+    assert refused.status_code == 403 and "creator or a board manager" in refused.json()["detail"]
+    assert Task.objects.filter(pk=task.pk, title="Renamed by bob", completed=True).exists()
+    own = tasks.task_create(board=team, by=bob, title="Bob's")
+    assert client.delete(f"/api/tasks/{own.pk}/").status_code == 204
+
+
+def test_the_page_shows_the_delete_button_exactly_where_the_rule_allows(
+    team: Any, alice: Any, bob: Any, manager: Any
+) -> None:
+    theirs = tasks.task_create(board=team, by=alice, title="Alice's")
+    own = tasks.task_create(board=team, by=bob, title="Bob's")
+    for user, deletable in ((bob, {own.pk}), (manager, {own.pk, theirs.pk})):
+        html = signed_in(user).get(f"/boards/{team.slug}/").content.decode()
+        for task in (theirs, own):
+            card = re.search(rf'<li id="task-{task.pk}".*?</li>', html, re.S).group(0)
+            assert f"/tasks/{task.pk}/complete/" in card  # completing is for every member
+            assert (f"/tasks/{task.pk}/delete/" in card) == (task.pk in deletable), (user, task)
+    # and the button's address refuses bob on alice's task, as the API does
+    response = signed_in(bob).post(f"/tasks/{theirs.pk}/delete/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 403 and Task.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_socket_follows_the_rule(connect: Any, team: Any, alice: Any, bob: Any) -> None:
+    task = await db(tasks.task_create)(board=team, by=alice, title="Alice's")
+    socket = await opened(connect, f"/ws/boards/{team.pk}/", bob)
+    refused = await answer(socket, {"action": "task.delete", "task": task.pk})
+    assert "creator or a board manager" in by_id(refused)["live-error"].text
+    assert await db(Task.objects.filter(pk=task.pk).exists)()
+    await socket.send_to(text_data=json.dumps({"action": "task.complete", "task": task.pk}))
+    while f"task-{task.pk}" not in (await next_frame(socket)):
+        pass
+    assert await db(Task.objects.filter(pk=task.pk, completed=True).exists)()
+
+
+def test_the_admin_follows_the_rule(team: Any, private: Any, alice: Any, make_user: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    staff = make_user("sam", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_task", "change_task", "delete_task"])
+    )
+    theirs = tasks.task_create(board=team, by=alice, title="Alice's")
+    hidden = tasks.task_create(board=private, by=alice, title="Private one")
+    own = tasks.task_create(board=team, by=staff, title="Sam's")
+    client = signed_in(staff)
+    assert client.get(f"/admin/tasks/task/{theirs.pk}/change/").status_code == 200  # members edit
+    assert client.get(f"/admin/tasks/task/{theirs.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/tasks/task/{theirs.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/admin/tasks/task/",
+        {"action": "delete_selected", "_selected_action": [theirs.pk, own.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 403 and Task.objects.filter(pk__in=[theirs.pk, own.pk]).count() == 2
+    assert client.get(f"/admin/tasks/task/{hidden.pk}/change/").status_code == 302  # not on that board
+    assert "Private one" not in client.get("/admin/tasks/task/").content.decode()
+    assert client.post(f"/admin/tasks/task/{own.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Task.objects.filter(pk=own.pk).exists()
