@@ -102,3 +102,14 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def target(self) -> str:
+        """Where opening it leads: its link when that is a path on this site, else the
+        notifications page (a link to another site is never followed)."""
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        if self.link and url_has_allowed_host_and_scheme(self.link, allowed_hosts=set()):
+            return self.link
+        return reverse("notifications")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from live.poll import nudge, socket_path
 from notifications import actions
@@ -56,12 +56,19 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Follow a notification's link, marking it read on the way."""
+    """Follow a notification's link. A POST (the panel's link, by htmx) marks it read on the
+    way; a GET (a link prefetcher, a bookmark) only leads there and changes nothing."""
+    if request.method == "GET":
+        notification = Notification.objects.filter(recipient=request.user, pk=pk).first()
+        if notification is None:
+            raise Http404(_("No such notification."))
+        return redirect(notification.target)
     try:
         notification = actions.mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
         raise Http404(_("No such notification.")) from None
-    safe = url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()})
-    return redirect(notification.link if notification.link and safe else "notifications")
+    if request.htmx:
+        return HttpResponseClientRedirect(notification.target)
+    return redirect(notification.target)

@@ -155,6 +155,14 @@ HTTP_CASES = [
         {"HTTP_HX_REQUEST": "true"},
     ),
     ("notification: open", "get", "/notifications/{notification}/open/", {}, {}),
+    ("notification: open, mark read", "post", "/notifications/{notification}/open/", {}, {}),
+    (
+        "notification: open, mark read, htmx",
+        "post",
+        "/notifications/{notification}/open/",
+        {},
+        {"HTTP_HX_REQUEST": "true"},
+    ),
     ("private room: page", "get", "/chat/{room}/", {}, {}),
     (
         "private room: older messages",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from typing import Any
 
 import pytest
@@ -246,9 +247,40 @@ def test_http_read_endpoints_answer_with_the_fresh_panel_and_404_for_others(alic
     assert Notification.objects.get().read_at is not None
 
 
+def item_html(client: Client, pk: int) -> str:
+    """One notification's item on the notifications page."""
+    page = client.get("/notifications/").content.decode()
+    return re.search(rf'<li id="notif-{pk}".*?</li>', page, re.S).group(0)
+
+
 def test_opening_a_notification_marks_it_read_and_follows_its_link(
     team: Board, alice: Any, bob: Any, commit: Any
 ) -> None:
+    """The panel's link: an htmx POST marks it read and sends the browser on (HX-Redirect);
+    its href leads there directly (a new tab, no htmx); a plain POST redirects."""
+    with commit():
+        task = actions.task_create(board=team, by=bob, title="Go", assignee=alice)
+    note = Notification.objects.get(recipient=alice)
+    target = f"/boards/{team.slug}/#task-{task.pk}"
+    client = Client()
+    client.force_login(alice)
+    link = item_html(client, note.pk)
+    assert f'href="{target}"' in link and f'hx-post="/notifications/{note.pk}/open/"' in link
+
+    response = client.post(f"/notifications/{note.pk}/open/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and response["HX-Redirect"] == target
+    assert Notification.objects.get().read_at is not None
+    Notification.objects.update(read_at=None)
+    plain = client.post(f"/notifications/{note.pk}/open/")
+    assert plain.status_code == 302 and plain["Location"] == target
+    assert Notification.objects.get().read_at is not None
+
+
+def test_a_get_of_a_notifications_address_leads_there_and_changes_nothing(
+    team: Board, alice: Any, bob: Any, commit: Any
+) -> None:
+    """A link prefetcher (or a bookmark) reading /open/ marks nothing read."""
     with commit():
         task = actions.task_create(board=team, by=bob, title="Go", assignee=alice)
     note = Notification.objects.get(recipient=alice)
@@ -258,7 +290,22 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(
     response = client.get(f"/notifications/{note.pk}/open/")
 
     assert response.status_code == 302 and response["Location"] == f"/boards/{team.slug}/#task-{task.pk}"
-    assert Notification.objects.get().read_at is not None
+    assert Notification.objects.get().read_at is None
+    client.force_login(bob)
+    assert client.get(f"/notifications/{note.pk}/open/").status_code == 404  # not bob's
+
+
+@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""])
+def test_a_link_to_elsewhere_leads_to_the_notifications_page(alice: Any, link: str) -> None:
+    [note] = notes.notify(recipients=[alice.pk], kind=Kind.ASSIGNED, text="T", link=link)
+    client = Client()
+    client.force_login(alice)
+    item = item_html(client, note.pk)
+    assert 'href="/notifications/"' in item and "evil" not in item and "javascript" not in item
+    assert (
+        client.post(f"/notifications/{note.pk}/open/", HTTP_HX_REQUEST="true")["HX-Redirect"]
+        == "/notifications/"
+    )
 
 
 def test_load_more_pages_back(alice: Any) -> None:

@@ -52,3 +52,36 @@ def test_mark_all_read_in_one_tab_clears_the_badge_in_the_other(
     shot(rooms, "chat-rooms-bell")
     expect(first.locator("#notif-list li").first).to_contain_text("Alice assigned you ‘Review the budget’")
     assert first.errors == [] and second.errors == [] and rooms.errors == []
+
+
+@pytest.mark.parametrize("socket", ["live", "blocked"])
+def test_opening_a_notification_by_keyboard_marks_it_read_and_leads_to_the_task(
+    browser: Any, start_server: Any, team: Any, manager: Any, alice: Any, socket: str, htmx_version: int
+) -> None:
+    """The panel's link is an htmx POST (a GET of its address changes nothing): Enter on it
+    marks the notification read and opens the task, with the socket and without it (a
+    proxy that refuses WebSocket upgrades), on a phone-sized screen."""
+    from tasks import actions as task_actions
+    from tests.proxy import UpgradeBlockingProxy
+
+    task = off_the_loop(task_actions.task_create, board=team, by=alice, title="Open me", assignee=manager)
+    note = Notification.objects.get(recipient=manager)
+    server = start_server()
+    proxy = UpgradeBlockingProxy(server.port) if socket == "blocked" else None
+    try:
+        page = open_as(browser, proxy or server, manager, "/chat/", width=390, height=800)
+        expect(page.locator("#notif-badge")).to_have_attribute("data-count", "1")
+        page.click("#notif-menu summary")
+        link = page.locator(f"#notif-{note.pk} a")
+        expect(link).to_have_attribute("href", f"/boards/{team.slug}/#task-{task.pk}")
+        shot(page, f"notification-open-{socket}-htmx{htmx_version}")
+        link.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/boards/{team.slug}/#task-{task.pk}")
+        expect(page.locator(f"#task-{task.pk}")).to_be_visible()
+        expect(page.locator("#notif-badge")).to_have_attribute("data-count", "0")
+        shot(page, f"notification-opened-{socket}-htmx{htmx_version}")
+        assert Notification.objects.get(pk=note.pk).read_at is not None
+    finally:
+        if proxy:
+            proxy.stop()
