@@ -14,6 +14,17 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/lib/chromium/chromium ];
   fi
 fi
 
+# The reverse-proxy test (tests/browser/test_nginx.py) runs Debian's nginx in front of two
+# servers with docs/deploy/nginx.conf.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing nginx for the reverse-proxy test..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "nginx is not installed: the reverse-proxy test will be skipped (apt-get install nginx)."
+  fi
+fi
+
 # The Dockerfile linter (npm's dockerfilelint, pinned in tools/dockerfilelint) for
 # tests/test_containers.py; no Docker engine is needed.
 if [ ! -x tools/dockerfilelint/node_modules/.bin/dockerfilelint ]; then

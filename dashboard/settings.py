@@ -361,7 +361,7 @@ USE_TZ = True
 # reads them straight from the apps (no collectstatic); otherwise from STATIC_ROOT with
 # hashed, compressed names.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))  # what collectstatic fills
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
