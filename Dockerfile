@@ -35,6 +35,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DEBUG=0 \
     MEDIA_ROOT=/data/media \
+    BACKUP_DIR=/data/backups \
     DATABASE_URL=sqlite:////data/db.sqlite3 \
     CELERY_BEAT_SCHEDULE_FILE=/tmp/taskboard-celerybeat-schedule
 WORKDIR /app

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "notifications",
     "chat",
     "people",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -379,6 +380,8 @@ TAILWIND_APP_NAME = "theme"
 # to those who can read its room.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Where `manage.py backup` writes its archives (backups/archive.py).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backup-archives"))
 # Any request body over this is refused (413) before it is read: dashboard/body_limit.py.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 50 * 1024 * 1024)
 if MAX_REQUEST_BYTES <= CHAT_MAX_UPLOAD_BYTES:
