@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from chat.routing import websocket_urlpatterns as chat_routes
+from live.refusals import unknown_route
 from notifications.consumers import UserNotificationConsumer
 from tasks.routing import websocket_urlpatterns as task_routes
 
@@ -12,4 +13,5 @@ websocket_urlpatterns = [
     *task_routes,
     *chat_routes,
     path("ws/notifications/user/", UserNotificationConsumer.as_asgi(), name="inbox-socket"),
+    re_path(r"", unknown_route),  # last: any other path is refused with 403, never a 500
 ]

@@ -222,6 +222,14 @@ LIVE = {
     # The longest a publish (after a write's commit, in the request that made it) or a hub's
     # call waits for the channel layer: a Redis that hangs never hangs a request.
     "LAYER_TIMEOUT": env_int("LIVE_LAYER_TIMEOUT", 2),
+    # A hub's probe to itself through the layer, not handed back this many seconds while the
+    # hub sat waiting in its receive, means the receive hangs: a new one is started and the
+    # process's pages re-synced (live/watchdog.py).
+    "WATCHDOG": env_int("LIVE_WATCHDOG", 5),
+    # Sockets one person, and one client address, may hold open in one server process; past
+    # either a new socket is closed with 4429 (live/caps.py).
+    "MAX_SOCKETS_PER_USER": env_int("LIVE_MAX_SOCKETS_PER_USER", 50),
+    "MAX_SOCKETS_PER_ADDRESS": env_int("LIVE_MAX_SOCKETS_PER_ADDRESS", 2000),
     # Every hub compares its topics' change numbers with the database this often and re-syncs
     # a topic whose last change never arrived (live/audit.py): nothing stays stale for long.
     "AUDIT": env_int("LIVE_AUDIT", 15),

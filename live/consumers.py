@@ -40,7 +40,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from live import htmx, protocol, regions, registry, sessions, stats, wire
+from live import caps, htmx, protocol, regions, registry, sessions, stats, wire
 from live.hub import Hub
 from live.protocol import CloseCode, FrameError, FrameTooBig, Inbound
 from live.ratelimit import Limiter
@@ -106,6 +106,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     presence_topics: tuple[str, ...] = ()  # where this socket counts as "here" (declared Presence)
     shows_typing = False  # does its page show who is typing (a declared Typing)?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
+    _counted = False  # counted against its user's and address's socket caps (live/caps.py)
 
     # --- what a page provides (sync, run in a worker thread) ------------------------------
 
@@ -131,6 +132,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.refuse(CloseCode.UNAUTHENTICATED, "signed_out")
             return
+        over = caps.take(user.pk, caps.address_of(self.scope))
+        if over is not None:
+            stats.counters[f"sockets_over_cap_{over}"] += 1
+            await self.refuse(CloseCode.TOO_MANY, "stopped")
+            return
+        self._counted = True
         try:
             await database_sync_to_async(self.enter)(user)
         except REFUSALS:
@@ -235,6 +242,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await super().close(code=1000)
 
     async def disconnect(self, code: int) -> None:
+        if self._counted:
+            self._counted = False
+            caps.give_back(self.scope["user"].pk, caps.address_of(self.scope))
         if self.hub is not None:
             hub, self.hub = self.hub, None
             hub.leave(self, self.topics)
@@ -375,7 +385,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self._closing:  # given up on: what it still sends is not read
             return
         if self._limiter is None:
-            self._limiter = Limiter()
+            self._limiter = Limiter(self.viewer.user_id if self.hub is not None else None)
         try:
             inbound = protocol.parse(text_data, max_bytes=settings.LIVE["MAX_FRAME_BYTES"])
         except FrameTooBig:

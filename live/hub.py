@@ -44,6 +44,7 @@ from live.ordering import TopicOrder
 from live.publish import EVENT_TYPE, group_name
 from live.registry import Viewer
 from live.typing import Typing
+from live.watchdog import Watchdog
 from live.wire import Outgoing
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Hub:
         self._presence_frames: dict[tuple[str, str], str] = {}
         self._to_announce: set[str] = set()
         self._to_show: set[str] = set()
+        self.watchdog = Watchdog(settings.LIVE["WATCHDOG"])
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -118,13 +120,14 @@ class Hub:
             await self.layer.group_add(MARKER, self.channel)
         except Exception:  # the layer check finds it missing and recovers once it can
             logger.warning("channel layer unreachable at start", exc_info=True)
+        self._listener = asyncio.create_task(self._listen(), name="live-hub-listen")
         self._tasks = [
-            asyncio.create_task(self._listen(), name="live-hub-listen"),
             asyncio.create_task(self._housekeeping(), name="live-hub-housekeeping"),
             asyncio.create_task(self._presence_batches(), name="live-hub-presence"),
         ]
 
     async def stop(self) -> None:
+        self._tasks.append(self._listener)
         if self._recovery is not None:
             self._tasks.append(self._recovery)
         for task in self._tasks:
@@ -199,7 +202,12 @@ class Hub:
             topic: sum(len(members) for members in pages.values())
             for topic, pages in list(self.sockets.items())
         }
-        return {"sockets": len(self.local_sockets()), "topics": len(sizes), "topic_sizes": sizes}
+        return {
+            "sockets": len(self.local_sockets()),
+            "topics": len(sizes),
+            "topic_sizes": sizes,
+            "probe_wait_s": self.watchdog.age(),
+        }
 
     def local_sockets(self, topic: str | None = None) -> list[LiveConsumer]:
         topics = [topic] if topic is not None else list(self.sockets)
@@ -244,6 +252,7 @@ class Hub:
 
     async def _listen(self) -> None:
         while True:
+            self.watchdog.receiving()
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
@@ -256,6 +265,7 @@ class Hub:
                 except Exception:  # the listening goes on whatever went wrong in there
                     logger.exception("recovering from the channel layer's outage failed")
                 continue
+            self.watchdog.received(message)
             if message.get("type") != EVENT_TYPE:
                 continue
             try:
@@ -296,9 +306,15 @@ class Hub:
             handle.cancel()
         self._release_at.clear()
         self._order.clear()
-        for sock in self.local_sockets():
+        # Access changes and ended sessions may have been among what was lost.
+        sockets = self.local_sockets()
+        try:
+            await self.check_sessions([sock for sock in sockets if sock.ready])
+        except Exception:
+            logger.exception("could not check the sessions of the re-synced pages")
+        for sock in sockets:
             try:
-                await sock.resync()
+                await sock.reauthorize(resend=True)
             except Exception:
                 logger.exception("could not re-sync a page")
 
@@ -311,12 +327,19 @@ class Hub:
 
     async def _check_layer(self) -> None:
         """Recover if the layer forgot this process (a Redis that restarted empty while our
-        blocking pop reconnected to it without an error) or cannot be reached."""
+        blocking pop reconnected to it without an error) or cannot be reached, or if the
+        receive hangs while messages wait for it (live/watchdog.py)."""
         if self._recovery is not None and not self._recovery.done():
+            return
+        if self.watchdog.stuck():
+            await self._restart_listening()
             return
         try:
             intact = await asyncio.wait_for(
                 remembers(self.layer, self.channel), settings.LIVE["LAYER_TIMEOUT"]
+            )
+            await asyncio.wait_for(
+                self.watchdog.probe(self.layer, self.channel), settings.LIVE["LAYER_TIMEOUT"]
             )
         except Exception:  # unreachable, or hung (a TimeoutError)
             stats.counters["layer_errors"] += 1
@@ -326,6 +349,21 @@ class Hub:
             stats.counters["layer_forgot"] += 1
             logger.warning("the channel layer forgot this process's groups (restarted empty?)")
             self._recover_soon(unreachable=False)
+
+    async def _restart_listening(self) -> None:
+        """The receive hangs: replace it with a new one, then re-join and re-sync every page
+        (what waited for the old receive may be lost)."""
+        stats.counters["watchdog_restarts"] += 1
+        logger.warning(
+            "the channel layer's receive has handed back nothing for %.0f s while messages wait; "
+            "starting a new one and re-syncing this process's pages",
+            self.watchdog.age() or 0,
+        )
+        self._listener.cancel()
+        await asyncio.gather(self._listener, return_exceptions=True)
+        self.watchdog.reset()
+        self._listener = asyncio.create_task(self._listen(), name="live-hub-listen")
+        self._recover_soon(unreachable=False)
 
     async def _show_status(self, state: str, *, announce: bool) -> int:
         """Put every ready page's connection indicator in ``state`` (rendered once per
@@ -468,13 +506,17 @@ class Hub:
             await sock.reauthorize(resend=resend)
         stats.counters["reauthorized"] += 1
 
-    async def resync(self, topic: str) -> None:
+    async def resync(self, topic: str, *, recheck: bool = False) -> None:
         """Send a fresh snapshot to every local socket on ``topic``; what they now all show is
-        no longer waited for (live/ordering.py)."""
+        no longer waited for (live/ordering.py). ``recheck``: authorize each socket again
+        first (what was lost may have taken its access away; live/access.py)."""
         stats.counters["resyncs"] += 1
         sockets = self.local_sockets(topic)
         for sock in sockets:
-            await sock.resync()
+            if recheck:
+                await sock.reauthorize(resend=True)
+            else:
+                await sock.resync()
         shown = [sock.snapshot_seqs[topic] for sock in sockets if topic in sock.snapshot_seqs]
         order = self._order.get(topic)
         if order is not None and shown and len(shown) == len(sockets):
@@ -697,7 +739,7 @@ class Hub:
                 logger.warning(
                     "%s is at %d here, %d in the database; re-syncing its pages", topic, order.last, seq
                 )
-                await self.resync(topic)
+                await self.resync(topic, recheck=True)  # a lost event may have changed access
             else:
                 self._behind[topic] = seq  # maybe in flight: judged at the next audit
 

@@ -41,6 +41,10 @@ def census(hub_figures: dict[str, Any], rate: float) -> dict[str, Any]:
         "resyncs": figures.get("resyncs", 0),
         "layer_errors": figures.get("layer_errors", 0),
         "closed_slow_readers": figures.get("closed_slow_readers", 0),
+        # the hub's receive restarted by its watchdog, and the probe it waits for (live/watchdog.py)
+        "watchdog_restarts": figures.get("watchdog_restarts", 0),
+        "probe_wait_s": hub_figures.get("probe_wait_s"),
+        "handshakes_refused": sum(v for k, v in figures.items() if k.startswith("handshakes_refused_")),
         "fanout_p50_ms": figures.get("fanout_p50_ms"),
         "fanout_p99_ms": figures.get("fanout_p99_ms"),
         "reported_at": time.time(),

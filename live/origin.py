@@ -9,21 +9,20 @@ origin, another site, a sibling subdomain, the other scheme and another port are
 refused. (channels' ``AllowedHostsOriginValidator`` compares host names only, so the last
 two would pass it.)
 
-A refused handshake gets HTTP 403 and never reaches a consumer.
+A refused handshake gets HTTP 403 and never reaches a consumer nor the channel layer
+(live/refusals.py).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
 
-logger = logging.getLogger(__name__)
+from live import refusals
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -79,9 +78,5 @@ class SameOriginValidator:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if allowed(scope):
             return await self.app(scope, receive, send)
-        logger.warning(
-            "refused a WebSocket from origin %r to host %r",
-            _header(scope, b"origin"),
-            _header(scope, b"host"),
-        )
-        return await WebsocketDenier()(scope, receive, send)
+        refusals.note("origin", f"origin {_header(scope, b'origin')!r} to host {_header(scope, b'host')!r}")
+        return await refusals.deny(receive, send)

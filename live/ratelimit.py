@@ -17,6 +17,9 @@ waits and then comes at once, like a burst. The time the server spent on the soc
 is therefore credited to its budget, beyond the usual burst: a client is only counted against
 what it sends faster than it is answered.
 
+The actions' budget is the *user's*, shared by every socket they have open in this server
+process (a person with forty tabs creates no faster than with one); signals stay per socket.
+
 Strikes fade, one a second: only sustained flooding reaches ``STRIKES_BEFORE_CLOSE`` and ends
 the socket with 4429 (which htmx does not retry); a burst now and then, over a day, never does.
 """
@@ -24,6 +27,7 @@ the socket with 4429 (which htmx does not retry); a burst now and then, over a d
 from __future__ import annotations
 
 import time
+import weakref
 
 from django.conf import settings
 
@@ -36,7 +40,7 @@ class TokenBucket:
     """``rate`` tokens per second, at most ``burst`` saved up, plus what the socket earned
     while the server kept its frames waiting (``wait()``)."""
 
-    __slots__ = ("rate", "burst", "tokens", "stamp", "waited")
+    __slots__ = ("rate", "burst", "tokens", "stamp", "waited", "__weakref__")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst, self.tokens, self.stamp = rate, burst, float(burst), time.monotonic()
@@ -59,13 +63,28 @@ class TokenBucket:
         return max(0.0, (1 - self.tokens) / self.rate)
 
 
+# user id -> the actions' budget their sockets in this process share (gone with the last one)
+_users_actions: weakref.WeakValueDictionary[int, TokenBucket] = weakref.WeakValueDictionary()
+
+
+def actions_of(user_id: int | None) -> TokenBucket:
+    """The actions' budget of ``user_id``'s sockets in this process (a socket's own if None)."""
+    if user_id is None:
+        return TokenBucket(*settings.LIVE["RATE"])
+    bucket = _users_actions.get(user_id)
+    if bucket is None:
+        bucket = _users_actions[user_id] = TokenBucket(*settings.LIVE["RATE"])
+    return bucket
+
+
 class Limiter:
-    """One socket's budgets and strikes (made on its first inbound frame)."""
+    """One socket's budgets and strikes (made on its first inbound frame); the actions'
+    budget is shared with its user's other sockets."""
 
     __slots__ = ("actions", "signals", "strikes", "struck_at")
 
-    def __init__(self) -> None:
-        self.actions = TokenBucket(*settings.LIVE["RATE"])
+    def __init__(self, user_id: int | None = None) -> None:
+        self.actions = actions_of(user_id)
         self.signals = TokenBucket(*settings.LIVE["SIGNAL_RATE"])
         self.strikes = 0.0
         self.struck_at = time.monotonic()

@@ -146,6 +146,9 @@ def main() -> None:
         "DEBUG": "0",
         "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
         "LIVE_LOG_LEVEL": "WARNING",
+        # every simulated page comes from 127.0.0.1, tens of one user's: lift the socket caps
+        "LIVE_MAX_SOCKETS_PER_ADDRESS": "1000000",
+        "LIVE_MAX_SOCKETS_PER_USER": "1000000",
         "DAPHNE_ARGS": "--access-log /dev/null",
         "WEB_CONCURRENCY": str(args.workers),
         "API_RATE_USER": "off",  # the load tester's driver makes every event with an API call

@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from live import periodic, publish, stats
+from live import caps, periodic, publish, ratelimit, stats
 from live.cache import LRU
 from live.hub import Hub
 from tasks.models import Board, Membership, Role
@@ -88,6 +88,8 @@ def _media_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_stats_and_caches() -> Iterator[None]:
     stats.reset()
+    caps.reset()
+    ratelimit._users_actions.clear()
     LRU.clear_all()
     publish._hurry_until = 0.0  # a layer that failed in an earlier test is not this one's
     yield

@@ -33,6 +33,10 @@ class Server:
             "DATABASE_URL": database_url(),
             "DEBUG": "1",
             "LIVE_LOG_LEVEL": "WARNING",
+            # every test client comes from 127.0.0.1, at full size hundreds of one user's pages:
+            # the socket caps (live/caps.py) are tested in-process at their defaults
+            "LIVE_MAX_SOCKETS_PER_ADDRESS": "1000000",
+            "LIVE_MAX_SOCKETS_PER_USER": "1000000",
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
             **env,
         }
