@@ -350,7 +350,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # the sidecar's bundle, without the CDN address of its logo (dashboard/redoc.py)
+    "REDOC_DIST": "/api/redoc",
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -464,6 +465,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Only the root's handler: Django's default one for "django" (DEBUG only, unformatted)
+        # would print every warning a second time.
+        "django": {"level": "INFO"},
         "live": {"level": os.environ.get("LIVE_LOG_LEVEL", "INFO")},
         "channels_redis": {"level": "INFO"},
         "requests": {"level": "INFO" if ACCESS_LOG else "WARNING"},

@@ -10,7 +10,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from dashboard import health
+from dashboard import health, redoc
 from dashboard.api_docs import DocsAccess
 from live.metrics import metrics
 from people.language import set_language
@@ -61,6 +61,7 @@ urlpatterns = [
         docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[DocsAccess])),
         name="api-docs",
     ),
+    path("api/redoc/bundles/redoc.standalone.js", redoc.bundle, name="api-redoc-bundle"),
     path(
         "api/redoc/",
         docs_csp(SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[DocsAccess])),

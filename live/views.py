@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import os
 
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
@@ -65,11 +66,14 @@ class StatsView(APIView):
         return Response({**stats.snapshot(), "pid": os.getpid(), **hub_census()})
 
 
-@staff_member_required
+@login_required
 @require_GET
 def ops_page(request: HttpRequest) -> HttpResponse:
     """The realtime ops page: every server process's sockets, topics, event rate, fan-out
-    times and drops. The table refreshes itself every 2 s (htmx polling)."""
+    times and drops. The table refreshes itself every 2 s (htmx polling). Staff only: anyone
+    else signed in gets the "Not allowed" page (403), not the admin's login."""
+    if not request.user.is_staff:
+        raise PermissionDenied(_("The realtime page is for staff."))
     local = local_reports()
     processes = ops.all_processes(local[0] if local else None)
     template = "live/partials/ops_table.html" if request.htmx else "live/ops.html"

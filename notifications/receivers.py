@@ -22,7 +22,7 @@ def notify_about_task_change(sender: Any, **change: Any) -> None:
     board = Board.objects.filter(pk=change["board_id"]).values_list("slug", flat=True).first()
     link = reverse("board", kwargs={"slug": board}) if board else ""
     if link and change["verb"] != "deleted":
-        link += f"#task-{change['task_id']}"
+        link += f"?task={change['task_id']}#task-{change['task_id']}"  # shown which (tasks.views)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for user_id, kind in chosen.items():
         by_kind[kind].append(user_id)

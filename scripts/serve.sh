@@ -13,6 +13,7 @@
 # - a dead peer is noticed after at most ping interval + ping timeout;
 # - request bodies over MAX_REQUEST_BYTES are refused (413) as they arrive, chunked ones too:
 #   daphne itself would spool a whole body before the app sees it (dashboard/daphne_limit.py).
+echo "Taskboard: http://${1:-127.0.0.1}:${2:-8000}/"
 exec python -m dashboard.daphne_limit -b "${1:-127.0.0.1}" -p "${2:-8000}" \
   --websocket-max-message-size 16777216 --websocket-max-frame-size 262144 \
   --websocket_timeout -1 --websocket_connect_timeout 10 \

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from live.poll import nudge, socket_path
@@ -62,6 +63,8 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
         "form": form,
         "live_socket": socket_path("board-socket", board_id=board.pk),
         "following": following_events(request.user, board),
+        # a task opened from a notification (?task=<id>): shown which (task_highlight)
+        "highlight": int(request.GET["task"]) if request.GET.get("task", "").isdigit() else None,
     }
     return render(request, "tasks/board.html", context, status=status)
 
@@ -71,6 +74,19 @@ def _board_page(request: HttpRequest, board: Board, form: TaskForm, *, status: i
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = board_get_for_user(request.user, slug=slug)
     return _board_page(request, board, TaskForm(board=board))
+
+
+@require_GET
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def task_highlight(request: HttpRequest, pk: int) -> HttpResponse:
+    """The look of the task a notification opened, as a stylesheet of one rule: the card is
+    replaced by the socket's snapshot right after the page loads, which ends its ``:target``,
+    while a rule on its id outlasts every swap. Says nothing about the task but its number."""
+    css = (
+        f"#task-{pk} {{ outline: 3px solid var(--color-amber-400); outline-offset: 2px; "
+        "background-color: var(--color-amber-50); scroll-margin-top: 5rem; }\n"
+    )
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
 @login_required

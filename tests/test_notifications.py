@@ -261,7 +261,7 @@ def test_opening_a_notification_marks_it_read_and_follows_its_link(
     with commit():
         task = actions.task_create(board=team, by=bob, title="Go", assignee=alice)
     note = Notification.objects.get(recipient=alice)
-    target = f"/boards/{team.slug}/#task-{task.pk}"
+    target = f"/boards/{team.slug}/?task={task.pk}#task-{task.pk}"
     client = Client()
     client.force_login(alice)
     link = item_html(client, note.pk)
@@ -289,7 +289,10 @@ def test_a_get_of_a_notifications_address_leads_there_and_changes_nothing(
 
     response = client.get(f"/notifications/{note.pk}/open/")
 
-    assert response.status_code == 302 and response["Location"] == f"/boards/{team.slug}/#task-{task.pk}"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/boards/{team.slug}/?task={task.pk}#task-{task.pk}"
+    )
     assert Notification.objects.get().read_at is None
     client.force_login(bob)
     assert client.get(f"/notifications/{note.pk}/open/").status_code == 404  # not bob's

@@ -1,0 +1,68 @@
+"""The smaller rough edges a newcomer hit (issue 13, item 9): each as the person sees it."""
+
+from __future__ import annotations
+
+import datetime
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tasks import actions
+from tests.dom import Page
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_the_realtime_page_tells_a_non_staff_person_they_are_not_allowed(client: Client, alice: Any) -> None:
+    response = signed_in(alice).get("/live/ops/")
+
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode()
+    assert "The realtime page is for staff." in response.content.decode()
+    anonymous = client.get("/live/ops/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_a_due_date_reads_the_same_on_the_card_and_in_due_this_week(team: Any, alice: Any) -> None:
+    due = timezone.localdate() + datetime.timedelta(days=3)
+    task = actions.task_create(board=team, by=alice, title="Plan", due_date=due)
+
+    page = Page(signed_in(alice).get(f"/boards/{team.slug}/").content.decode())
+    on_card = next(n for n in page.by_id[f"task-{task.pk}"].walk() if n.tag == "time").text()
+    in_due_soon = next(n for n in page.by_id[f"board-{team.pk}-due-soon"].walk() if n.tag == "time").text()
+
+    assert on_card == in_due_soon == due.strftime("%a %-d %b")
+
+
+@pytest.mark.django_db
+def test_redoc_is_served_without_the_address_of_its_cdn_logo(client: Client) -> None:
+    page = client.get("/api/redoc/").content.decode()
+    bundle = client.get("/api/redoc/bundles/redoc.standalone.js")
+
+    assert 'src="/api/redoc/bundles/redoc.standalone.js"' in page
+    assert bundle.status_code == 200 and bundle["Content-Type"].startswith("text/javascript")
+    body = bundle.content.decode()
+    assert "cdn.redoc.ly" not in body and "API docs by Redocly" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_says_where_it_serves_and_logs_each_warning_once(start_server: Any) -> None:
+    server = start_server(LIVE_LOG_LEVEL="INFO")
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(server.url + "/no-such-page/", timeout=10)
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    log = server.log_text()
+
+    assert log.splitlines()[0] == f"Taskboard: {server.url}/"
+    assert log.count("Not Found: /no-such-page/") == 1
