@@ -121,30 +121,40 @@ class SocketLog:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         token = socket_scope.set(scope)
-        accepted = ended = False
-
-        async def watched_send(message: dict[str, Any]) -> None:
-            nonlocal accepted, ended
-            kind = message["type"]
-            if kind == "websocket.accept":
-                accepted = True
-                socket_logger.info("socket opened")
-            elif kind == "websocket.close":
-                ended = True
-                if accepted:
-                    socket_logger.info("socket closed by the server (%s)", message.get("code", 1000))
-                else:
-                    stats.counters["refused_origin"] += 1
-                    socket_logger.info("handshake refused (403)")
-            await send(message)
+        watched = _WatchedSend(send)
 
         async def watched_receive() -> dict[str, Any]:
             message = await receive()
-            if message["type"] == "websocket.disconnect" and accepted and not ended:
+            if message["type"] == "websocket.disconnect" and watched.accepted and not watched.ended:
                 socket_logger.info("socket closed (%s)", message.get("code", 1005))
             return message
 
         try:
-            return await self.app(scope, watched_receive, watched_send)
+            return await self.app(scope, watched_receive, watched)
         finally:
             socket_scope.reset(token)
+
+
+class _WatchedSend:
+    """The server's ``send``, noting the accept and the close. It keeps the ``__self__`` of the
+    server's bound method, so that live/wire.py still finds the connection behind it and
+    writes each fan-out frame, encoded once, straight to it (past this wrapper)."""
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.__self__ = getattr(send, "__self__", None)
+        self.accepted = self.ended = False
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "websocket.accept":
+            self.accepted = True
+            socket_logger.info("socket opened")
+        elif kind == "websocket.close":
+            self.ended = True
+            if self.accepted:
+                socket_logger.info("socket closed by the server (%s)", message.get("code", 1000))
+            else:
+                stats.counters["refused_origin"] += 1
+                socket_logger.info("handshake refused (403)")
+        await self.send(message)
