@@ -26,16 +26,17 @@ def _panel(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """The full list (a page), or the next page of the panel ("load more", htmx)."""
+    """The page of notifications (its list is the live region ``notif-list``, as in the bell's
+    panel, which leaves it out there), or the next page of that list ("load more", htmx)."""
     before = request.GET.get("before")
     before_id = whole_number(before)
     if before is not None and before_id is None:
         raise Http404(_("Bad page."))
+    if not request.htmx:
+        return render(request, "notifications/list.html", {"live_socket": socket_path("inbox-socket")})
     rows = latest(request.user.pk, before=before_id)
     page = {"items": items(rows), "before": rows[PANEL_SIZE - 1].pk if len(rows) > PANEL_SIZE else None}
-    if request.htmx:
-        return render(request, "notifications/partials/more.html", page)
-    return render(request, "notifications/list.html", {**page, "live_socket": socket_path("inbox-socket")})
+    return render(request, "notifications/partials/more.html", page)
 
 
 @login_required

@@ -66,3 +66,42 @@ def test_the_server_says_where_it_serves_and_logs_each_warning_once(start_server
 
     assert log.splitlines()[0] == f"Taskboard: {server.url}/"
     assert log.count("Not Found: /no-such-page/") == 1
+
+
+@pytest.mark.django_db
+def test_every_page_holds_each_id_once(team: Any, alice: Any, bob: Any, make_user: Any) -> None:
+    """An update by id reaches one element: no id twice on any page (issue 13: every
+    notification was on /notifications/ twice, in the bell's panel and in the list)."""
+    from chat.models import Room
+    from notifications import actions as notes
+    from notifications.models import Kind
+
+    for n in range(3):
+        notes.notify(recipients=[alice.pk], kind=Kind.ASSIGNED, text=f"Task {n}", actor_id=bob.pk)
+    task = actions.task_create(board=team, by=alice, title="Plan", due_date=timezone.localdate())
+    actions.task_complete(task=task, by=alice)
+    actions.task_create(board=team, by=alice, title="Open one")
+    room = Room.objects.get(board=team)
+    staff = make_user("root", is_staff=True, is_superuser=True)
+    pages = ["/", f"/boards/{team.slug}/", "/activity/", "/notifications/", "/chat/", f"/chat/{room.slug}/"]
+    for user, paths in ((alice, pages), (staff, [*pages, "/live/ops/"])):
+        client = signed_in(user)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            page = Page(response.content.decode())
+            assert page.duplicates == [], (path, page.duplicates)
+    login = Page(Client().get("/accounts/login/").content.decode())
+    assert login.duplicates == []
+    notifications = signed_in(alice).get("/notifications/").content.decode()
+    listed = Page(notifications).by_id["notif-list"]
+    assert any(a.tag == "main" for a in _ancestors(listed))
+    assert "Task 2" in listed.text()  # the page's own list is the live region
+
+
+def _ancestors(node: Any) -> list[Any]:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out
