@@ -63,7 +63,10 @@ def poll(request: HttpRequest) -> HttpResponse:
         match = _routes().resolve(request.GET.get("socket", ""))
     except Resolver404:
         return HttpResponse(render_status(language, "forbidden", announce=True))
-    consumer = match.func.consumer_class()
+    consumer_class = getattr(match.func, "consumer_class", None)
+    if consumer_class is None:  # the last route, which refuses every path no page has
+        return HttpResponse(render_status(language, "forbidden", announce=True))
+    consumer = consumer_class()
     consumer.scope = {
         "type": "websocket",
         "path": request.GET["socket"],
