@@ -214,8 +214,8 @@ async def presence_settled(topic: str, user_ids: set[int], timeout: float = 5) -
     hub = await Hub.current()
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        shown = set(hub._presence_states.get(topic, {}))
-        if user_ids <= shown and not hub._to_announce and not hub._to_show:
+        shown = set(hub.here.states.get(topic, {}))
+        if user_ids <= shown and hub.here.settled():
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"presence on {topic} did not settle on {user_ids}")

@@ -180,7 +180,7 @@ async def test_presence_with_two_tabs_of_one_user(
     while "Alice" not in (await frame_with(watcher, here)).text:
         pass
 
-    store, topic = (await Hub.current()).presence, f"room.{room.pk}"
+    store, topic = (await Hub.current()).here.store, f"room.{room.pk}"
 
     await tab1.disconnect()
     after_one = await presence_updates(watcher, room, 3)  # longer than the grace period and a check

@@ -148,7 +148,7 @@ async def test_a_duplicate_event_is_ignored(connect: Any, team: Any, alice: Any)
 async def test_heartbeat_renews_the_live_indicator(connect: Any, team: Any, alice: Any) -> None:
     [socket] = await open_boards(connect, team, [alice])
 
-    await (await Hub.current()).heartbeat()
+    await (await Hub.current()).upkeep.heartbeat()
 
     status = by_id(await next_frame(socket, 3))["live-status"]
     assert status.attrs["data-state"] == "live" and status.swap == "true"
@@ -160,7 +160,7 @@ async def test_old_sockets_are_rotated_with_1012(connect: Any, team: Any, alice:
     for sock in hub.local_sockets():
         sock.rotate_at = 0
 
-    await hub._rotate_old_sockets()
+    await hub.upkeep.rotate_old_sockets()
 
     message = await socket.receive_output(timeout=3)
     assert message == {"type": "websocket.close", "code": CloseCode.RESTART}

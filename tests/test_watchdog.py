@@ -58,9 +58,7 @@ async def test_a_receive_that_hangs_is_replaced_and_the_waiting_event_shown(
         return await real_receive(channel)
 
     hub.layer.receive = receive
-    hub._listener.cancel()
-    await asyncio.gather(hub._listener, return_exceptions=True)
-    hub._listener = asyncio.create_task(hub._listen())
+    await hub.restart_listening()
     await asyncio.sleep(0.1)
     assert hung, "the listener is not waiting in the hung receive"
 
