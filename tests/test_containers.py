@@ -69,7 +69,8 @@ def test_compose_runs_the_tested_scripts_with_the_services_and_volumes_it_needs(
         assert service["environment"]["DATABASE_URL"].startswith("postgres://taskboard:")
     assert services["web"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
-    assert set(compose()["volumes"]) == {"pgdata", "media", "redis"}
+    assert "backups:/data/backups" in services["web"]["volumes"]
+    assert set(compose()["volumes"]) == {"pgdata", "media", "backups", "redis"}
     # every variable compose.yaml interpolates is in the example env file
     wanted = set(re.findall(r"\$\{(\w+)", (ROOT / "compose.yaml").read_text()))
     example = {
