@@ -6,6 +6,7 @@ from chat import views
 
 urlpatterns = [
     path("", views.room_list, name="rooms"),
+    path("seen.css", views.seen_style, name="chat-seen-css"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("messages/<int:room_id>/", views.room_messages, name="room-messages"),
     path("<slug:slug>/", views.room_detail, name="room"),

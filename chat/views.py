@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,25 @@ from chat.permissions import can_read
 from chat.selectors import older, room_get_for_user, rooms_visible_to
 from live.poll import nudge, socket_path
 from tasks.numbers import whole_number
+
+
+@require_GET
+def seen_style(request: HttpRequest) -> HttpResponse:
+    """ "Seen by" without the reader: the line is one render for everyone in the room
+    (chat/regions.py), so each reader's page takes their own name out of it with one rule of
+    CSS (and the line as a whole when nobody else has read it)."""
+    css = ""
+    if request.user.is_authenticated:
+        me = f'.seen-name[data-reader="{request.user.pk}"]'
+        css = (
+            f"{me} {{ display: none; }}\n"
+            f"{me}:first-child + .seen-name > .seen-sep {{ display: none; }}\n"
+            f'.seen-by:not(:has(.seen-name:not([data-reader="{request.user.pk}"]))) {{ display: none; }}\n'
+        )
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    patch_cache_control(response, private=True, max_age=24 * 3600)
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 def _rooms_context(request: HttpRequest) -> dict[str, object]:

@@ -105,3 +105,23 @@ def _ancestors(node: Any) -> list[Any]:
         node = node.parent
         out.append(node)
     return out
+
+
+@pytest.mark.django_db
+def test_seen_by_leaves_the_reader_out_on_their_own_page(
+    team: Any, alice: Any, bob: Any, make_user: Any
+) -> None:
+    """The "seen by" line is one render for the room; each reader's page gets a rule that
+    hides their own name (and its comma), and the line when nobody else has read."""
+    from chat.models import Room
+
+    room = Room.objects.get(board=team)
+    page = signed_in(alice).get(f"/chat/{room.slug}/").content.decode()
+    css = signed_in(alice).get("/chat/seen.css")
+
+    assert '<link rel="stylesheet" href="/chat/seen.css">' in page
+    assert css["Content-Type"].startswith("text/css") and "private" in css["Cache-Control"]
+    body = css.content.decode()
+    assert f'.seen-name[data-reader="{alice.pk}"] {{ display: none; }}' in body
+    assert f'.seen-name[data-reader="{alice.pk}"]:first-child + .seen-name > .seen-sep' in body
+    assert str(bob.pk) not in body.replace(str(alice.pk), "")
