@@ -15,20 +15,23 @@ minus those it already contains. So a page never misses an event committed betwe
 HTTP render and its socket, and a reconnect heals everything missed while away.
 
 Writing: the hub hands each socket a finished frame with ``deliver()``, which returns at
-once. The frame is written straight away when the server can take it (always, under
-daphne; nearly always under uvicorn); if the server holds it back because the peer is not
-reading, it is finished in a task of its own and later frames queue behind it, up to
-STALLED_LIMIT, after which the socket is closed with 1013 (htmx reconnects and gets a
-snapshot). So one slow reader never holds up the others, and never grows memory unbounded.
+once; the socket's :class:`~live.outbox.Outbox` writes it or keeps it (the backlog during a
+snapshot, the stalled queue behind a peer that is not reading).
+
+A socket's life is one :class:`State` at a time, changed only by ``_enter_state()``, which
+knows the allowed transitions::
+
+    CONNECTING -> SNAPSHOTTING -> LIVE -> SNAPSHOTTING (a re-sync) -> LIVE ...
+         any state -> GIVEN_UP (stopped reading, or flooding: nothing more in or out)
+         any state -> CLOSED
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import time
-from collections import deque
-from collections.abc import Generator
 from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
@@ -40,8 +43,9 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from live import caps, htmx, protocol, regions, registry, sessions, stats, wire
+from live import caps, htmx, protocol, regions, registry, sessions, stats
 from live.hub import Hub
+from live.outbox import Outbox
 from live.protocol import CloseCode, FrameError, FrameTooBig, Inbound
 from live.ratelimit import Limiter
 from live.registry import Viewer, render, render_status
@@ -49,35 +53,25 @@ from live.wire import Outgoing
 
 logger = logging.getLogger(__name__)
 
-BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
-STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, close 1013
 # What authorize() raises for a page the user may not see (a socket: 4403; a poll: "forbidden").
 REFUSALS = (PermissionDenied, ObjectDoesNotExist, Http404)
 
 
-class _Resume:
-    """Awaiting this finishes a coroutine that was started by hand (``coro.send(None)``) and
-    stopped at ``waiting_on``: it hands each future the coroutine waits on to the task that
-    awaits it, exactly as ``await coro`` would have."""
+class State(enum.Enum):
+    CONNECTING = "connecting"  # authenticating, joining the hub: frames are not kept yet
+    SNAPSHOTTING = "snapshotting"  # its snapshot being read and sent: frames wait in the backlog
+    LIVE = "live"  # frames written as they come
+    GIVEN_UP = "given up"  # stopped reading, or flooding: nothing more in or out; closing
+    CLOSED = "closed"
 
-    def __init__(self, coro: Any, waiting_on: Any) -> None:
-        self.coro, self.waiting_on = coro, waiting_on
 
-    def __await__(self) -> Generator[Any, Any, Any]:
-        waiting_on = self.waiting_on
-        while True:
-            try:
-                value = yield waiting_on
-            except BaseException as exc:
-                try:
-                    waiting_on = self.coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    waiting_on = self.coro.send(value)
-                except StopIteration as stop:
-                    return stop.value
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.CONNECTING: frozenset({State.SNAPSHOTTING, State.GIVEN_UP, State.CLOSED}),
+    State.SNAPSHOTTING: frozenset({State.LIVE, State.GIVEN_UP, State.CLOSED}),
+    State.LIVE: frozenset({State.SNAPSHOTTING, State.GIVEN_UP, State.CLOSED}),
+    State.GIVEN_UP: frozenset({State.CLOSED}),
+    State.CLOSED: frozenset(),
+}
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -90,16 +84,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # Defaults on the class keep idle sockets small: an instance stores only what changed.
     viewer: Viewer
-    ready = False
+    state = State.CONNECTING
     rotate_at = float("inf")
     topics: tuple[str, ...] = ()
     hub: Hub | None = None
-    backlog: deque[tuple[str | None, int | None, str]] | None = None  # events waiting for a snapshot
-    stalled: deque[str] | None = None  # frames behind one the peer has not read yet
+    outbox: Outbox  # made when the socket is accepted
     snapshot_seqs: dict[str, int] = {}  # noqa: RUF012 (replaced on each snapshot, never mutated)
-    _snapshotting = False
-    _snapshot_again = False
-    _closing = False  # given up on (a reader that stopped reading): no more frames
+    _snapshot_again = False  # asked for a snapshot while one was being sent
     signals: ClassVar[frozenset[str]] = frozenset()  # actions a later one supersedes (live/ratelimit.py)
     _limiter: Limiter | None = None  # made on the first inbound frame
     _deferred: dict[str, Inbound] | None = None  # the latest signal of each kind over its budget
@@ -107,6 +98,33 @@ class LiveConsumer(AsyncWebsocketConsumer):
     shows_typing = False  # does its page show who is typing (a declared Typing)?
     touched_at = float("-inf")  # last activity of its user seen here (monotonic)
     _counted = False  # counted against its user's and address's socket caps (live/caps.py)
+
+    # --- its state ---------------------------------------------------------------------------
+
+    def _enter_state(self, state: State) -> bool:
+        """Move to ``state`` if allowed from the current one; whether it moved."""
+        if state is self.state:
+            return True
+        if state not in TRANSITIONS[self.state]:
+            return False
+        self.state = state
+        if state in (State.GIVEN_UP, State.CLOSED) and "outbox" in self.__dict__:
+            self.outbox.close()
+        return True
+
+    @property
+    def ready(self) -> bool:
+        """Live: frames are written as they come."""
+        return self.state is State.LIVE
+
+    @property
+    def _closing(self) -> bool:
+        return self.state in (State.GIVEN_UP, State.CLOSED)
+
+    def _give_up(self) -> None:
+        """The peer stopped reading: nothing more for it; close with 1013."""
+        if self._enter_state(State.GIVEN_UP):
+            asyncio.ensure_future(self._close_slow_reader())
 
     # --- what a page provides (sync, run in a worker thread) ------------------------------
 
@@ -146,6 +164,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.hub = await Hub.current()
         await self.hub.join(self, self.topics)
         self.rotate_at = Hub.rotation_deadline()
+        self.outbox = Outbox(self.base_send, self._give_up)
         await self.accept()
         stats.counters["connects"] += 1
         await self.send_snapshot()
@@ -240,47 +259,53 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if not refused or code in htmx.HTMX2_RETRIES:
                 raise
             await super().close(code=1000)
+        self._give_back_place()  # closed: its place is free, whether or not a disconnect follows
 
-    async def disconnect(self, code: int) -> None:
+    def _give_back_place(self) -> None:
+        """This socket no longer counts against its user's and address's caps (on close,
+        or on disconnect if the peer went first)."""
         if self._counted:
             self._counted = False
             caps.give_back(self.scope["user"].pk, caps.address_of(self.scope))
+
+    async def disconnect(self, code: int) -> None:
+        self._give_back_place()
         if self.hub is not None:
             hub, self.hub = self.hub, None
             hub.leave(self, self.topics)
-        self.ready, self.backlog, self.stalled = False, None, None
+        self._enter_state(State.CLOSED)
 
     # --- snapshot and delivery ------------------------------------------------------------
 
     async def send_snapshot(self) -> None:
         """Send every live region as it is now, then whatever arrived meanwhile and is newer."""
-        if self._snapshotting:
+        if self.state is State.SNAPSHOTTING:
             self._snapshot_again = True
             return
-        self._snapshotting = True
-        self.ready = False
-        self.backlog = deque()
-        if self.stalled:
-            self.stalled.clear()  # frames not written yet: the snapshot supersedes them
+        if not self._enter_state(State.SNAPSHOTTING):
+            return  # given up on, or closed
+        outbox = self.outbox
+        outbox.hold()
         try:
             while True:
-                self._snapshot_again = False
+                self._snapshot_again = outbox.overflowed = False
                 html, seqs = await database_sync_to_async(self._render_snapshot)()
                 # Never wait for the peer here: the hub re-syncs a topic's pages one after the
                 # other, and one page that stopped reading would hold up all the rest.
-                self._write(html)
+                outbox.write(html)
                 self.snapshot_seqs = seqs
                 if self.hub is not None:
                     self.hub.snapshot_taken(seqs)
-                while self.backlog and not self._snapshot_again:
-                    topic, seq, text = self.backlog.popleft()
+                for topic, seq, text in outbox.parked():
+                    if self._snapshot_again:
+                        break
                     if self._is_new(topic, seq):
-                        self._write(text)
-                if not self._snapshot_again:
+                        outbox.write(text)
+                if not (self._snapshot_again or outbox.overflowed) or self.state is not State.SNAPSHOTTING:
                     break
-            self.ready, self.backlog = not self._closing, None
         finally:
-            self._snapshotting = False
+            outbox.release()
+            self._enter_state(State.LIVE)  # unless given up on or closed meanwhile
         stats.counters["snapshots"] += 1
 
     def _render_snapshot(self) -> tuple[str, dict[str, int]]:
@@ -302,49 +327,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def deliver(self, topic: str | None, seq: int | None, text: str | Outgoing) -> None:
         """Called by the hub with a finished frame for this socket; returns at once."""
-        if not self.ready:
-            if self.backlog is None:
-                return  # closed
-            if len(self.backlog) >= BACKLOG_LIMIT:
-                self.backlog.clear()
-                self._snapshot_again = True
-            else:
-                self.backlog.append((topic, seq, text))
-            return
-        if self._is_new(topic, seq):
-            self._write(text)
+        state = self.state
+        if state is State.LIVE:
+            if self._is_new(topic, seq):
+                self.outbox.write(text)
+        elif state is State.SNAPSHOTTING:
+            self.outbox.park(topic, seq, text)
 
     def _is_new(self, topic: str | None, seq: int | None) -> bool:
         return seq is None or topic is None or seq > self.snapshot_seqs.get(topic, 0)
-
-    def _write(self, out: str | Outgoing) -> None:
-        """Write a frame now if the server takes it without waiting, else queue it. A frame
-        the hub sends to many sockets is encoded once (live/wire.py)."""
-        if self.stalled is not None:
-            if len(self.stalled) >= STALLED_LIMIT:
-                self.stalled = None
-                self.ready, self._closing = False, True
-                stats.counters["closed_slow_readers"] += 1
-                asyncio.ensure_future(self._close_slow_reader())
-            else:
-                self.stalled.append(out if type(out) is str else out.text)
-            return
-        if type(out) is Outgoing:
-            connection = wire.direct(self.base_send)  # looked up, not kept: sockets stay small
-            if connection is not None and wire.write(connection, out):
-                stats.counters["direct_writes"] += 1
-                return
-            out = out.text
-        sending = self.base_send({"type": "websocket.send", "text": out})
-        try:
-            waiting_on = sending.send(None)  # run the send by hand: no task in the usual case
-        except StopIteration:
-            return
-        except Exception:  # the socket went away mid-fan-out; its disconnect follows
-            logger.debug("write to a closing socket failed", exc_info=True)
-            return
-        self.stalled = deque()
-        asyncio.ensure_future(self._finish_stalled(sending, waiting_on))
 
     async def _close_slow_reader(self) -> None:
         """Close 1013. uvicorn sends it once the peer reads again; if the peer never does, its
@@ -353,17 +344,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CloseCode.TRY_AGAIN_LATER)
         except Exception:
             logger.debug("closing a slow reader failed", exc_info=True)
-
-    async def _finish_stalled(self, sending: Any, waiting_on: Any) -> None:
-        """Finish the send the server held back, then the frames queued behind it."""
-        try:
-            await _Resume(sending, waiting_on)
-            while self.stalled:
-                await self.base_send({"type": "websocket.send", "text": self.stalled.popleft()})
-        except Exception:
-            logger.debug("write to a closing socket failed", exc_info=True)
-        finally:
-            self.stalled = None
 
     def acting_user(self) -> Any:
         """The session's user, re-read from the database (sync): a deactivated account can't
@@ -425,7 +405,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         stats.counters["frames_rate_limited"] += 1
         if self._limiter.strike():
             await self.end(CloseCode.TOO_MANY, "stopped")
-            self.ready, self._closing = False, True  # nothing more for it, nothing more from it
+            self._enter_state(State.GIVEN_UP)  # nothing more for it, nothing more from it
         elif not signal:
             await self.send_error(_("Too many messages; slow down."))
         return False

@@ -25,17 +25,13 @@ import asyncio
 import logging
 import time
 import weakref
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connection
-from django.utils import translation
 
-from live import ops, registry, stats
+from live import fanout, ops, registry, stats
 from live.guard import Guard
 from live.here import Here
 from live.layer import MARKER
@@ -46,7 +42,6 @@ from live.recovery import Recovery
 from live.registry import Viewer
 from live.schedule import Schedule
 from live.upkeep import Upkeep, rotation_deadline
-from live.wire import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -364,34 +359,9 @@ class Hub:
         if handler is not None:
             await handler(topic, message)
             return
-        renderer = registry.renderer_for(message["kind"])
-        viewers = self._viewers_on(topic)
-        # languages are audiences: one render per language present, not per socket
-        languages = {viewer.language for page_viewers in viewers.values() for viewer in page_viewers}
-        frames = {
-            language: await database_sync_to_async(_render_counting_queries)(
-                renderer, message, frozenset(pages), language, viewers
-            )
-            for language in languages
-        }
-        seq = message.get("seq")
-        sent = 0
-        viewers = self._viewers_on(topic)  # again: sockets may have come during the render
-        encoded: dict[int, Outgoing] = {}  # each distinct text, encoded once (live/wire.py)
-        for page, members in list(pages.items()):
-            # each distinct viewer's text, picked once: a user's tabs (and, for a frame that is
-            # the same for everyone, every socket) share it, and a socket costs a lookup
-            texts: dict[Viewer, Outgoing | None] = {}
-            for viewer in viewers.get(page, ()):
-                frame = frames.get(viewer.language, {}).get(page)
-                text = frame if frame is None or isinstance(frame, str) else frame.pick(viewer)
-                if text:
-                    texts[viewer] = encoded.get(id(text)) or encoded.setdefault(id(text), Outgoing(text))
-            for sock in tuple(members):
-                text = texts.get(sock.viewer)
-                if text:
-                    sock.deliver(topic, seq, text)
-                    sent += 1
+        frames = await fanout.render(message, frozenset(pages), self._viewers_on(topic))
+        # the viewers again: sockets may have come during the render
+        sent = fanout.deliver(topic, message.get("seq"), frames, pages, self._viewers_on(topic))
         stats.counters["deliveries"] += sent
         stats.fanout_ms.append((time.perf_counter() - started) * 1000)
 
@@ -422,47 +392,3 @@ class Hub:
         order = self.orders.get(topic)
         if order is not None and shown and len(shown) == len(sockets):
             order.resynced(min(shown))
-
-    async def show_status(self, state: str, *, announce: bool) -> int:
-        """Put every ready page's connection indicator in ``state`` (rendered once per
-        language); how many pages."""
-        sockets = [sock for sock in self.local_sockets() if sock.ready]
-        frames: dict[str, Outgoing] = {}
-        for sock in sockets:
-            language = sock.viewer.language
-            if language not in frames:
-                frames[language] = Outgoing(
-                    await database_sync_to_async(registry.render_status)(language, state, announce=announce)
-                )
-            sock.deliver(None, None, frames[language])
-        return len(sockets)
-
-
-def _render_counting_queries(
-    renderer: registry.Renderer,
-    message: dict[str, Any],
-    pages: frozenset[str],
-    language: str,
-    viewers: dict[str, frozenset[Viewer]],
-) -> dict[str, str | registry.Variants]:
-    queries = 0
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    renders_before = stats.counters["renders"]
-    with (
-        connection.execute_wrapper(count),
-        translation.override(language),
-        registry.render_pass(
-            {page: frozenset(v for v in vs if v.language == language) for page, vs in viewers.items()}
-        ),
-    ):
-        frames = renderer(message, pages)
-    stats.counters["queries"] += queries
-    cost = stats.event_costs.setdefault(message.get("kind", ""), Counter())
-    cost["renders"] += stats.counters["renders"] - renders_before  # renders run on this one thread
-    cost["queries"] += queries
-    return frames

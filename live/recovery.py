@@ -73,7 +73,7 @@ class Recovery(Part):
 
     async def _recover(self, unreachable: bool) -> None:
         if unreachable:
-            await self.hub.show_status("reconnecting", announce=True)
+            await self.hub.upkeep.show_status("reconnecting", announce=True)
         while True:
             if unreachable:
                 await asyncio.sleep(RECOVERY_RETRY)

@@ -18,9 +18,10 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from live import ops, periodic, stats
+from live import ops, periodic, registry, stats
 from live.parts import Part
 from live.schedule import Schedule
+from live.wire import Outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Upkeep(Part):
     async def heartbeat(self) -> None:
         if self.hub.recovery.recovering:
             return
-        if await self.hub.show_status("live", announce=False):
+        if await self.show_status("live", announce=False):
             stats.counters["heartbeats"] += 1
 
     async def rotate_old_sockets(self) -> None:
@@ -72,3 +73,17 @@ class Upkeep(Part):
 
     async def report(self) -> None:
         await self.hub.reporter.report(self.hub.figures())
+
+    async def show_status(self, state: str, *, announce: bool) -> int:
+        """Put every ready page's connection indicator in ``state`` (rendered once per
+        language); how many pages."""
+        sockets = [sock for sock in self.hub.local_sockets() if sock.ready]
+        frames: dict[str, Outgoing] = {}
+        for sock in sockets:
+            language = sock.viewer.language
+            if language not in frames:
+                frames[language] = Outgoing(
+                    await database_sync_to_async(registry.render_status)(language, state, announce=announce)
+                )
+            sock.deliver(None, None, frames[language])
+        return len(sockets)

@@ -123,3 +123,17 @@ async def test_a_persons_sockets_share_one_budget_of_actions(
     created = await db(Task.objects.filter(board=team).count)()
     assert 10 <= created <= 14, created  # the burst, and at most a few earned meanwhile (30 sent)
     assert stats.counters["frames_rate_limited"] >= 16
+
+
+async def test_a_socket_the_server_closes_gives_its_place_back_at_once(
+    connect: Any, team: Any, alice: Any, settings: Any
+) -> None:
+    """Sockets ended by the server (here: a frame over the size cap, 1009) free their place
+    when they close, without waiting for the peer's disconnect."""
+    settings.LIVE = {**settings.LIVE, "MAX_SOCKETS_PER_USER": 2, "MAX_FRAME_BYTES": 1024}
+    for _ in range(5):
+        socket = await connect(f"/ws/boards/{team.pk}/", alice)
+        assert by_id(await next_frame(socket, 3))["live-status"].attrs["data-state"] == "live"
+        await socket.send_to(text_data="x" * 2048)
+        await ends_with(socket, CloseCode.TOO_BIG)
+    assert not caps._per_user

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from live.consumers import STALLED_LIMIT, LiveConsumer
+from live.consumers import LiveConsumer, State
+from live.outbox import STALLED_LIMIT, Outbox
 from live.protocol import CloseCode
 
 
@@ -26,7 +27,8 @@ class Server:
 def socket_on(server: Server) -> LiveConsumer:
     sock = LiveConsumer()
     sock.base_send = server.send
-    sock.ready = True
+    sock.outbox = Outbox(server.send, sock._give_up)
+    sock.state = State.LIVE
     sock.closed_with: list[int] = []
 
     async def close(code: int) -> None:
@@ -56,7 +58,7 @@ async def test_frames_to_a_slow_reader_wait_in_order_and_others_go_on() -> None:
     slow_server.reading.set()
     await settle()
     assert slow_server.written == ["1", "2", "3", "4"]
-    assert slow.stalled is None  # back to writing at once
+    assert slow.outbox.stalled is None  # back to writing at once
     slow.deliver(None, None, "5")
     assert slow_server.written[-1] == "5"
 
@@ -71,5 +73,5 @@ async def test_a_reader_that_never_catches_up_is_closed_1013_and_memory_stays_bo
     await settle()
 
     assert sock.closed_with == [CloseCode.TRY_AGAIN_LATER]
-    assert sock.stalled is None or len(sock.stalled) <= STALLED_LIMIT
+    assert sock.outbox.stalled is None or len(sock.outbox.stalled) <= STALLED_LIMIT
     assert not sock.ready  # nothing more is queued for it
