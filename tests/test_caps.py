@@ -104,8 +104,9 @@ async def test_a_persons_sockets_share_one_budget_of_actions(
     connect: Any, team: Any, alice: Any, settings: Any
 ) -> None:
     """Ten tabs of one person, each sending creates as fast as it can: together they get the
-    one budget's burst (10) and what it earns, not ten bursts."""
-    settings.LIVE = {**settings.LIVE, "RATE": (5.0, 10)}
+    one budget's burst (10) and what it earns, not ten bursts. (A slow rate, so that what the
+    budget earns while the server handles the frames stays small on a busy machine.)"""
+    settings.LIVE = {**settings.LIVE, "RATE": (0.5, 10)}
     sockets = [await connect(f"/ws/boards/{team.pk}/", alice) for _ in range(10)]
     for socket in sockets:
         await next_frame(socket, 3)
@@ -121,7 +122,7 @@ async def test_a_persons_sockets_share_one_budget_of_actions(
             except TimeoutError:
                 break
     created = await db(Task.objects.filter(board=team).count)()
-    assert 10 <= created <= 14, created  # the burst, and at most a few earned meanwhile (30 sent)
+    assert 10 <= created <= 15, created  # the burst and the little earned meanwhile, not 30
     assert stats.counters["frames_rate_limited"] >= 16
 
 
