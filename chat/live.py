@@ -15,7 +15,6 @@ from django.utils.translation import get_language
 from chat import actions
 from chat.actions import MENTION
 from chat.models import BODY_MAX, Message, Room
-from live.audit import change_numbers
 from live.cache import LRU
 from live.registry import render
 
@@ -66,9 +65,3 @@ def send_from_composer(
     except PermissionDenied as exc:
         return composer(room, value=body, error=str(exc), oob=oob), False
     return composer(room, oob=oob), True
-
-
-@change_numbers("room")
-def room_change_numbers(ids: list[int]) -> dict[int, int]:
-    """Each room's change number, for the hubs' audit (live/audit.py)."""
-    return dict(Room.objects.filter(pk__in=ids).values_list("pk", "seq"))

@@ -8,24 +8,23 @@ number, so lists are ordered by it and a page's snapshot knows which messages it
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from live.changes import ChangeNumbers
 
 BODY_MAX = 4000
 
 
 class RoomQuerySet(models.QuerySet["Room"]):
     def next_seq(self, room_id: int) -> int:
-        """The room's next change number (locks the room row until commit)."""
-        connection = connections[self.db]
-        table = connection.ops.quote_name(Room._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [room_id])  # noqa: S608
-            row = cursor.fetchone()
-        if row is None:
-            raise Room.DoesNotExist(room_id)
-        return row[0]
+        """The room's next change number (locks the room row until commit: live/changes.py)."""
+        return room_numbers.next(room_id, using=self.db)
+
+
+# Each room's change number, in Room.seq: the topics room.<id> (and the hubs' audit).
+room_numbers = ChangeNumbers("room", "chat.Room")
 
 
 class Room(models.Model):

@@ -7,8 +7,8 @@ Redis was hung), the pages would show the change only at their next reconnect. S
 (one query per kind of topic) and re-syncs a topic whose change it has still not seen an
 audit later (live/hub.py).
 
-Apps say how to read their numbers: ``@change_numbers("board")`` on a function that takes ids
-and returns ``{id: seq}``.
+Each kind of topic's numbers are read by its counter (live/changes.py: ``ChangeNumbers``
+registers itself here).
 """
 
 from __future__ import annotations
@@ -21,14 +21,9 @@ _readers: dict[str, Reader] = {}
 CHUNK = 500  # ids per query (SQLite's variable limit is far above)
 
 
-def change_numbers(kind: str) -> Callable[[Reader], Reader]:
-    """Register how to read the change numbers of the topics ``<kind>.<id>``."""
-
-    def register(reader: Reader) -> Reader:
-        _readers[kind] = reader
-        return reader
-
-    return register
+def register(kind: str, reader: Reader) -> None:
+    """Read the change numbers of the topics ``<kind>.<id>`` with ``reader`` (ids -> {id: seq})."""
+    _readers[kind] = reader
 
 
 def audited(topic: str) -> bool:

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.template.loader import render_to_string
@@ -31,16 +31,16 @@ _renderers: dict[str, list[Renderer]] = {}
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)
 class Viewer:
-    """Who is looking, reduced to what renders differ by. Computed once per socket."""
+    """Who is looking, reduced to what renders differ by. Computed once per socket.
+
+    ``audience`` is whatever else the app's renders differ by, as the app defines it (any
+    hashable value; the task board's is the user's boards and roles, tasks/permissions.py):
+    the engine only compares it."""
 
     user_id: int
     is_superuser: bool = False
-    member_of: frozenset[int] = field(default_factory=frozenset)  # boards with a membership row
-    managed_boards: frozenset[int] = field(default_factory=frozenset)
+    audience: Hashable = None
     language: str = "en"
-
-    def manages(self, board_id: int) -> bool:
-        return self.is_superuser or board_id in self.managed_boards
 
     def speaking(self, language: str) -> Viewer:
         """The same viewer in ``language`` (languages are audiences, like roles)."""
@@ -49,8 +49,7 @@ class Viewer:
         return Viewer.shared(
             user_id=self.user_id,
             is_superuser=self.is_superuser,
-            member_of=self.member_of,
-            managed_boards=self.managed_boards,
+            audience=self.audience,
             language=language,
         )
 

@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from live.audit import change_numbers
 from live.cache import LRU
 from live.registry import render
-from notifications.models import Inbox, Notification
+from notifications.models import Notification
 from notifications.selectors import PANEL_SIZE
 
 _items: LRU[SafeString] = LRU("notifications", 5000)
@@ -35,9 +34,3 @@ def items(notifications: list[Notification], *, previous_visit_at: Any = None) -
                 out.append(render("notifications/partials/divider.html", {}))
         out.append(item(notification))
     return out
-
-
-@change_numbers("user")
-def inbox_change_numbers(ids: list[int]) -> dict[int, int]:
-    """Each user's inbox change number, for the hubs' audit (live/audit.py)."""
-    return dict(Inbox.objects.filter(user_id__in=ids).values_list("user_id", "seq"))

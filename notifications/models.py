@@ -8,9 +8,11 @@ event carries it, so a page's snapshot knows which changes it already shows.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from live.changes import ChangeNumbers
 
 
 class Kind(models.TextChoices):
@@ -25,19 +27,13 @@ class Kind(models.TextChoices):
 
 class InboxQuerySet(models.QuerySet["Inbox"]):
     def next_seq(self, user_id: int) -> int:
-        """Take the user's next change number (one statement; the row locks until commit)."""
-        connection = connections[self.db]
-        table = connection.ops.quote_name(Inbox._meta.db_table)
-        for _ in range(2):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET seq = seq + 1 WHERE user_id = %s RETURNING seq", [user_id]
-                )  # noqa: S608
-                row = cursor.fetchone()
-            if row is not None:
-                return row[0]
-            self.get_or_create(user_id=user_id)
-        raise RuntimeError(f"no inbox for user {user_id}")
+        """Take the user's next change number (the row, made if missing, locks until commit:
+        live/changes.py)."""
+        return inbox_numbers.next(user_id, using=self.db)
+
+
+# Each user's notification change number, in Inbox.seq: the topics user.<id> (and the audit).
+inbox_numbers = ChangeNumbers("user", "notifications.Inbox", key="user_id", create=True)
 
 
 class Inbox(models.Model):

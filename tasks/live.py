@@ -26,13 +26,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from live import stats
-from live.audit import change_numbers
 from live.cache import LRU
 from live.fragments import oob_into
 from live.registry import Variants, Viewer, once, render, renders, viewers_of
 from tasks import dom
 from tasks.broadcasts import board_topic
-from tasks.models import Activity, Board, Task
+from tasks.models import Activity, Task
+from tasks.permissions import roles_of
 from tasks.selectors import (
     ACTIVITY_LIMIT,
     WALL_LIMIT,
@@ -124,7 +124,7 @@ def _feed_frames(activity: Activity, feeds: frozenset[str]) -> dict[str, str | V
     restricted = once(("restricted_boards",), restricted_board_ids)
 
     def audience(viewer: Viewer) -> frozenset[int] | None:
-        return None if viewer.is_superuser else viewer.member_of & restricted
+        return None if viewer.is_superuser else roles_of(viewer).member_of & restricted
 
     frames: dict[str, str | Variants] = {}
     for page in feeds:
@@ -164,9 +164,3 @@ def activity_snapshot(user: Any, seqs: dict[int, int], *, limit: int = ACTIVITY_
 
 def visible_board_ids(user: Any) -> list[int]:
     return list(boards_visible_to(user).values_list("pk", flat=True))
-
-
-@change_numbers("board")
-def board_change_numbers(ids: list[int]) -> dict[int, int]:
-    """Each board's change number, for the hubs' audit (live/audit.py)."""
-    return dict(Board.objects.filter(pk__in=ids).values_list("pk", "seq"))

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from live.changes import ChangeNumbers
 
 
 class Role(models.TextChoices):
@@ -36,17 +38,13 @@ class BoardQuerySet(models.QuerySet["Board"]):
         return self.filter(Q(is_restricted=False) | Q(memberships__user=user)).distinct()
 
     def next_seq(self, board_id: int) -> int:
-        """Take the board's next change number. Locks the board row until the transaction ends,
-        so numbers are handed out in commit order. One statement, on every write: UPDATE ...
-        RETURNING (SQLite 3.35+, PostgreSQL)."""
-        connection = connections[self.db]
-        table = connection.ops.quote_name(Board._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [board_id])  # noqa: S608
-            row = cursor.fetchone()
-        if row is None:
-            raise Board.DoesNotExist(board_id)
-        return row[0]
+        """Take the board's next change number (live/changes.py: the row is locked until the
+        transaction ends, so numbers are handed out in commit order)."""
+        return board_numbers.next(board_id, using=self.db)
+
+
+# Each board's change number, in Board.seq: the topics board.<id> (and the hubs' audit).
+board_numbers = ChangeNumbers("board", "tasks.Board")
 
 
 class Board(models.Model):

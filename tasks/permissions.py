@@ -3,6 +3,7 @@ renders alike, so a control is shown exactly when the server would accept it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -28,12 +29,34 @@ def board_role(user: Any, board: Board) -> str | None:
     return role_on(board, is_superuser=user.is_superuser, membership_role=membership)
 
 
+@dataclass(frozen=True, slots=True)
+class BoardRoles:
+    """A socket's boards, read once at connect: those with a membership row and those it
+    manages (its ``Viewer.audience``: renders differ by it, e.g. the delete buttons)."""
+
+    member_of: frozenset[int] = frozenset()
+    managed: frozenset[int] = frozenset()
+
+
+NO_ROLES = BoardRoles()
+
+
+def roles_of(viewer: Viewer) -> BoardRoles:
+    return viewer.audience if isinstance(viewer.audience, BoardRoles) else NO_ROLES
+
+
+def manages(viewer: Viewer, board_id: int) -> bool:
+    """Does the socket's viewer manage board ``board_id`` (a superuser manages every board)?"""
+    return viewer.is_superuser or board_id in roles_of(viewer).managed
+
+
 def viewer_role(viewer: Viewer, board: Board) -> str | None:
     """The role of a socket's viewer on ``board`` (from the memberships read at connect)."""
     membership = None
-    if board.pk in viewer.managed_boards:
+    roles = roles_of(viewer)
+    if board.pk in roles.managed:
         membership = Role.MANAGER
-    elif board.pk in viewer.member_of:
+    elif board.pk in roles.member_of:
         membership = Role.MEMBER
     return role_on(board, is_superuser=viewer.is_superuser, membership_role=membership)
 

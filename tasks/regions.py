@@ -25,7 +25,7 @@ from live.registry import Viewer, once
 from tasks import dom
 from tasks.live import BOARD, TASKS, activity_item, board_content, card
 from tasks.models import Board, Role, Task
-from tasks.permissions import TaskAct, may_on_task
+from tasks.permissions import TaskAct, manages, may_on_task
 from tasks.selectors import (
     DONE_LIMIT,
     activity_by_pk,
@@ -54,7 +54,7 @@ def _lists(board: int) -> tuple[dict[str, list[Task]], int]:
 
 def _may_delete(viewer: Viewer, task: Task, board: int) -> bool:
     """The task rule for a viewer of the board (who is at least a member of it)."""
-    role = Role.MANAGER if viewer.manages(board) else Role.MEMBER
+    role = Role.MANAGER if manages(viewer, board) else Role.MEMBER
     return may_on_task(TaskAct.DELETE, role=role, user_id=viewer.user_id, task=task)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from live.cache import PreparedQuery
 from live.registry import Viewer
 from tasks.models import Activity, Board, Membership, Role, Task
-from tasks.permissions import board_role
+from tasks.permissions import BoardRoles, board_role
 
 DONE_LIMIT = 30  # the Done list shows the most recent ones; the counter shows all
 ACTIVITY_LIMIT = 20
@@ -93,8 +93,10 @@ def viewer_for(user: Any) -> Viewer:
     return Viewer.shared(
         user_id=user.pk,
         is_superuser=user.is_superuser,
-        member_of=frozenset(roles),
-        managed_boards=frozenset(board for board, role in roles.items() if role == Role.MANAGER),
+        audience=BoardRoles(
+            member_of=frozenset(roles),
+            managed=frozenset(board for board, role in roles.items() if role == Role.MANAGER),
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from live import regions
 from tasks import actions
 from tasks.models import Board
+from tasks.permissions import manages
 from tests.frames import by_id, next_frame, quiet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -141,7 +142,7 @@ async def test_visible_to_narrows_a_region_to_its_audience(
         refresh_on=("task.changed", "task.deleted"),
         context=lambda board: {"count": Task.objects.filter(board_id=board, completed=False).count()},
         pages=("board",),
-        visible_to=lambda viewer, board: viewer.manages(board),
+        visible_to=lambda viewer, board: manages(viewer, board),
     )
     try:
         region.register()
@@ -247,7 +248,7 @@ async def test_a_collection_of_ones_own_moves_each_item_it_names(
         item=card,
         item_id=lambda pk: f"lane-task-{pk}",
         place=lambda task: "assigned" if task.assignee_id else "unassigned",
-        variant=lambda viewer, task, board: viewer.manages(board),
+        variant=lambda viewer, task, board: manages(viewer, board),
         variants=(False, True),
         pages=("board",),
     )
