@@ -1,4 +1,4 @@
-"""The chat room's declared live regions (live/regions.py).
+"""The chat room's declared live regions (live/regions/).
 
 | DOM id                 | kind   | what                                                      |
 |------------------------|--------|-----------------------------------------------------------|

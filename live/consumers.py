@@ -136,7 +136,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         is at; a page made only of declared regions and streams has none."""
         return "", {}
 
-    # Declared regions (live/regions.py) are added to every snapshot without a word here:
+    # Declared regions (live/regions/) are added to every snapshot without a word here:
     # the bell is one, on the user's own topic below.
 
     def personal_topics(self, viewer: Viewer) -> list[str]:

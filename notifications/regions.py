@@ -1,4 +1,4 @@
-"""The bell on every page as declared live regions (live/regions.py): ``notif-badge`` and
+"""The bell on every page as declared live regions (live/regions/): ``notif-badge`` and
 ``notif-list``, re-rendered whole on every change to a user's notifications (they are
 small, and a whole region is idempotent: no change can be applied twice or out of place).
 

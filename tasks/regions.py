@@ -1,4 +1,4 @@
-"""The task pages' declared live regions (live/regions.py): each re-rendered whole after
+"""The task pages' declared live regions (live/regions/): each re-rendered whole after
 every task event of its board, and in every snapshot of the pages that show it.
 
 | DOM id                      | page  | shows                                       |

@@ -1,4 +1,4 @@
-"""Declared live regions (live/regions.py), through the how-to's own example: the board's
+"""Declared live regions (live/regions/), through the how-to's own example: the board's
 "due this week" list (tasks/regions.py, docs/live-regions.md), end to end; a project's
 template override used by the pushes; a region of a model of one's own; streams (lists that
 grow one item at a time): one of one's own, and each item exactly once across a snapshot

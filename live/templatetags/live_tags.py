@@ -18,7 +18,7 @@ def live_status_pace() -> str:
 
 @register.simple_tag
 def live_region(dom_id: str, **keys: object) -> str:
-    """A declared region (live/regions.py) as it is now, where the page shows it:
+    """A declared region (live/regions/) as it is now, where the page shows it:
     ``{% live_region "board-{board}-due" board=board.pk %}``."""
     from live.regions import declared
 
