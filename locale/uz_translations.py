@@ -218,6 +218,9 @@ UZ: dict[str, str | list[str]] = {
     # issue 13: offline, keyboard, rough edges
     "The server could not be reached: nothing was saved. Try again when it is back.": "Serverga ulanib boʻlmadi: hech narsa saqlanmadi. Server qaytgach, yana urinib koʻring.",
     "Skip to content": "Asosiy qismga oʻtish",
+    "“%(title)s” is done.": "“%(title)s” bajarildi.",
+    "“%(title)s” is open again.": "“%(title)s” yana ochiq.",
+    "“%(title)s” was deleted.": "“%(title)s” oʻchirildi.",
     "They are all on this page.": "Ularning hammasi shu sahifada.",
     "The realtime page is for staff.": "“Jonli holat” sahifasi faqat xodimlar uchun.",
 }

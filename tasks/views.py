@@ -1,6 +1,7 @@
 """Pages and htmx endpoints. Writes call tasks.actions; their effect on the page arrives
 over the socket, for the person who acted as for everyone else (one ordered update path),
-so these endpoints answer only with what concerns the actor: the form, or an error."""
+so these endpoints answer only with what concerns the actor: the form, an error, or a note where
+their keyboard focus goes next."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
@@ -127,14 +129,19 @@ def task_create(request: HttpRequest, slug: str) -> HttpResponse:
     return _board_page(request, board, form, status=422)
 
 
-def _task_action(request: HttpRequest, pk: int, action: Callable[..., Any]) -> HttpResponse:
+def _task_action(request: HttpRequest, pk: int, action: Callable[..., Any], verb: str) -> HttpResponse:
     task = task_get_for_user(request.user, pk)
     try:
         action(task=task, by=request.user)
     except PermissionDenied as exc:
         return _error(request, str(exc), status=403)
     if request.htmx:
-        return nudge(HttpResponse(status=204))
+        # Into the list's note above the cards (the card's hx-target), which the socket never
+        # replaces: the card itself may already be gone when this answer arrives.
+        note = render_to_string(
+            "tasks/partials/focus_note.html", {"verb": verb, "title": task.title}, request
+        )
+        return nudge(HttpResponse(note))
     return redirect(task.board)
 
 
@@ -148,16 +155,16 @@ def _error(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, actions.task_complete)
+    return _task_action(request, pk, actions.task_complete, "completed")
 
 
 @login_required
 @require_POST
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, actions.task_reopen)
+    return _task_action(request, pk, actions.task_reopen, "reopened")
 
 
 @login_required
 @require_POST
 def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _task_action(request, pk, actions.task_delete)
+    return _task_action(request, pk, actions.task_delete, "deleted")

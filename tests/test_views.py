@@ -98,11 +98,16 @@ def test_plain_post_without_htmx_redirects_or_shows_the_page_with_errors(
 def test_complete_reopen_delete_endpoints(as_alice: Client, team: Board, alice: Any) -> None:
     task = actions.task_create(board=team, by=alice, title="T")
 
-    assert as_alice.post(f"/tasks/{task.pk}/complete/", **HTMX).status_code == 204
+    # each answer is the note the actor's focus lands on, above the list (issue 13)
+    completed = as_alice.post(f"/tasks/{task.pk}/complete/", **HTMX)
+    assert completed.status_code == 200 and "“T” is done." in completed.content.decode()
+    assert "autofocus" in completed.content.decode()
     assert Task.objects.get().completed
-    assert as_alice.post(f"/tasks/{task.pk}/reopen/", **HTMX).status_code == 204
+    reopened = as_alice.post(f"/tasks/{task.pk}/reopen/", **HTMX)
+    assert "“T” is open again." in reopened.content.decode()
     assert not Task.objects.get().completed
-    assert as_alice.post(f"/tasks/{task.pk}/delete/", **HTMX).status_code == 204
+    deleted = as_alice.post(f"/tasks/{task.pk}/delete/", **HTMX)
+    assert deleted.status_code == 200 and "“T” was deleted." in deleted.content.decode()
     assert not Task.objects.exists()
     assert as_alice.post(f"/tasks/{task.pk}/complete/", **HTMX).status_code == 404
 
