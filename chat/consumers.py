@@ -27,11 +27,11 @@ from chat import actions
 from chat.live import composer, send_from_composer
 from chat.models import Room
 from chat.permissions import can_read
-from chat.regions import ROOM
+from chat.regions import ROOM, ROOMS
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
 from live.registry import Viewer
-from notifications.consumers import InboxMixin
+from notifications.consumers import InboxMixin, UserNotificationConsumer
 from tasks.selectors import viewer_for
 
 TYPING_EVERY = 2.0  # seconds: typing signals closer together than this are ignored
@@ -107,3 +107,9 @@ class RoomConsumer(InboxMixin, LiveConsumer):
             )
         except PermissionDenied as exc:
             await self.send_error(str(exc))
+
+
+class RoomsConsumer(UserNotificationConsumer):
+    """``ws/chat/``: the rooms page, whose list of rooms is live (``rooms-nav``), and the bell."""
+
+    page = ROOMS

@@ -7,6 +7,7 @@
 | ``room-<id>-read``     | region | an invisible marker: when it scrolls into view, the page reports it has read up to there |
 | ``presence-room-<id>`` | presence | who is here (kept by the hubs: live/presence.py)        |
 | ``typing-room-<id>``   | typing | who is typing (kept by the hubs: live/typing.py)          |
+| ``rooms-nav``          | region | the rooms a person can read, on the rooms page (``/chat/``): an invitation to a private room shows up there live |
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from chat.live import message_item
-from chat.selectors import latest_messages, message_by_pk, room_seq, seen_by
+from chat.models import RoomMember
+from chat.selectors import latest_messages, message_by_pk, room_seq, rooms_visible_to, seen_by
 from live.regions import Presence, Region, Stream, Typing
 from live.registry import once
 
 ROOM = "room"  # the page (chat/consumers.py)
+ROOMS = "rooms"  # the rooms page, /chat/ (chat/consumers.py: RoomsConsumer)
 MESSAGE_EVENTS = ("message.created",)
 
 
@@ -73,3 +76,24 @@ read_marker = Region(
 
 presence = Presence(topic="room.{room}", pages=(ROOM,)).register()
 typing = Typing(topic="room.{room}", pages=(ROOM,)).register()
+
+
+def _rooms(user: int) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.filter(pk=user).first()
+    return {"rooms": list(rooms_visible_to(person)) if person is not None else []}
+
+
+# On the rooms page only: a room page's own list marks the room it shows (aria-current),
+# which a list rendered once per person cannot.
+rooms_nav = Region(
+    dom_id="rooms-nav",
+    template="chat/partials/room_nav.html",
+    topic="user.{user}",
+    refresh_on=(),
+    context=_rooms,
+    pages=(ROOMS,),
+    models=(RoomMember,),  # invited (by the page, the admin or the shell) or taken out
+    keys_of=lambda member: {"user": member.user_id},
+).register()

@@ -63,7 +63,8 @@ def room_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(room)
     status = 422 if form.errors else 200
-    return render(request, "chat/rooms.html", {**_rooms_context(request), "form": form}, status=status)
+    context = {"form": form, "live_socket": socket_path("rooms-socket")}
+    return render(request, "chat/rooms.html", context, status=status)
 
 
 @login_required
