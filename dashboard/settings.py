@@ -265,6 +265,12 @@ LIVE = {
     "HTMX": env_int("LIVE_HTMX", 2),
     # The WebSocket routes, for pages that ask over HTTP what their socket would send.
     "ROUTES": "dashboard.routing.websocket_urlpatterns",
+    # Fast paths through a library's private internals (live/fast/), each with the plain
+    # public path beside it: LIVE_FAST_PATHS=0 turns them all off, LIVE_FAST_<NAME> one.
+    **{
+        f"FAST_{name}": env_bool(f"LIVE_FAST_{name}", env_bool("LIVE_FAST_PATHS", True))
+        for name in ("UVICORN", "ORM", "SESSIONS", "CHANNELS_REDIS")
+    },
 }
 
 # --- Celery (the daily reminder) -------------------------------------------------------------

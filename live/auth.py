@@ -22,41 +22,18 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.sessions.backends import db
-from django.db import connection
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
-from django.utils import timezone, translation
+from django.utils import translation
 
-
-class _DatabaseSession(db.SessionStore):
-    """Django's database session, its row read with one plain statement: on every handshake,
-    building the ORM query cost more than the database took to answer it. The same row, the
-    same expiry rule, Django's own decoding and checks."""
-
-    key_salt = "django.contrib.sessions.SessionStore"  # the salt is named after the class: keep db's
-
-    def _get_session_from_db(self) -> Any:
-        if self.session_key is None:
-            return None
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
-                [self.session_key, now],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            self._session_key = None
-            return None
-        return SimpleNamespace(session_data=row[0])
+from live import fast
+from live.fast.django_sessions import DatabaseSession
 
 
 def user_for_session(session_key: str | None) -> Any:
     """The user logged in with ``session_key`` (``AnonymousUser`` if none or invalid)."""
-    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
-        store = _DatabaseSession
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and fast.on("SESSIONS"):
+        store: Any = DatabaseSession  # one plain statement for the row (live/fast/django_sessions.py)
     else:
         store = import_module(settings.SESSION_ENGINE).SessionStore
     request = SimpleNamespace(session=store(session_key))

@@ -11,10 +11,10 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from live import stats
+from live import fast, stats
+from live.fast.django_orm import CompiledQuery
 
 V = TypeVar("V")
 
@@ -64,103 +64,28 @@ class LRU(Generic[V]):
 
 
 class PreparedQuery:
-    """A query built with the ORM once, then run as plain SQL with new parameters.
+    """A query on a hot path (the socket handshake, every live event), declared once.
 
-    For the few queries on the hot paths (the socket handshake, every live event): building
-    and compiling a queryset costs ten times what the database takes to answer it here.
     ``build(*placeholders)`` returns the queryset for stand-in values (distinctive numbers,
-    say -7001, or dates); wherever they appear among the compiled query's parameters, the real
-    values take their place. Other parameters (a ``completed=False`` filter, say) stay as
-    compiled. :meth:`rows` gives the rows as the database returns them; :meth:`objects` gives
-    model instances, their ``select_related`` objects included, made by Django's own machinery
-    (the compiler's converters and related populators, kept from the one compile).
+    say -7001, or dates). With ``LIVE["FAST_ORM"]`` on, the queryset is compiled once and run
+    as plain SQL with the real values swapped in wherever the stand-ins appear among its
+    parameters (live/fast/django_orm.py: building and compiling a queryset costs several
+    times what the database takes to answer it). Off, ``build(*params)`` is run through the
+    ORM on every call. Either way :meth:`rows` gives a ``values_list`` query's rows and
+    :meth:`objects` a model query's instances, their ``select_related`` objects included.
     """
 
     def __init__(self, build: Callable[..., Any], *placeholders: object) -> None:
         self.build, self.placeholders = build, placeholders
-        self._sql: str | None = None
-        self._slots: list[tuple[int | None, bool, object]] = []
-        self._shape: _Shape | None = None
+        self._compiled = CompiledQuery(build, placeholders)
 
     def rows(self, *params: object) -> list[tuple[object, ...]]:
-        from django.db import connection
-
-        sql, values = self._statement(params)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
+        if fast.on("ORM"):
+            return self._compiled.rows(params)
+        return list(self.build(*params))
 
     def objects(self, *params: object) -> list[Any]:
-        """The model instances ``build(*params)`` would give (without building it again)."""
-        rows = self.rows(*params)
-        shape = self._shape
-        assert shape is not None  # set by the compile in rows()
-        if shape.converters:  # (the backend's converters are stateless: any thread's compiler will do)
-            rows = list(shape.compiler.apply_converters(rows, shape.converters))
-        found = []
-        for row in rows:
-            obj = shape.model.from_db(shape.db, shape.init_list, row[shape.start : shape.end])
-            for populator in shape.populators:
-                populator.populate(row, obj)
-            for name, position in shape.annotations.items():
-                setattr(obj, name, row[position])
-            found.append(obj)
-        return found
-
-    def _statement(self, params: tuple[object, ...]) -> tuple[str, list[object]]:
-        if self._sql is None:
-            self._compile()
-        values = [
-            (str(params[slot]) if as_text else params[slot]) if slot is not None else constant
-            for slot, as_text, constant in self._slots
-        ]
-        return self._sql, values  # type: ignore[return-value]
-
-    def _compile(self) -> None:
-        from django.db.models.query import get_related_populators
-
-        queryset = self.build(*self.placeholders)
-        compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, compiled = compiler.as_sql()
-        # A backend may pass a date as text (SQLite): then the real value goes in as text too.
-        texts = [str(p) for p in self.placeholders]
-        slots: list[tuple[int | None, bool, object]] = []
-        for value in compiled:
-            if value in self.placeholders:
-                slots.append((self.placeholders.index(value), False, value))
-            elif isinstance(value, str) and value in texts:
-                slots.append((texts.index(value), True, value))
-            else:
-                slots.append((None, False, value))
-        if {slot for slot, _, _ in slots if slot is not None} != set(range(len(self.placeholders))):
-            raise ValueError(f"placeholders {self.placeholders!r} not all found in {compiled!r}")
-        if compiler.klass_info is not None:  # a query of model instances (not values_list)
-            select, info = compiler.select, compiler.klass_info
-            fields = info["select_fields"]
-            self._shape = _Shape(
-                compiler=compiler,
-                converters=compiler.get_converters([column[0] for column in select[: compiler.col_count]]),
-                model=info["model"],
-                db=queryset.db,
-                start=fields[0],
-                end=fields[-1] + 1,
-                init_list=[column[0].target.attname for column in select[fields[0] : fields[-1] + 1]],
-                populators=get_related_populators(info, select, queryset.db),
-                annotations=dict(compiler.annotation_col_map or {}),
-            )
-        self._sql, self._slots = sql, slots
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """How a compiled query's rows become model instances (what Django's ModelIterable does)."""
-
-    compiler: Any
-    converters: dict[int, Any]
-    model: Any
-    db: str
-    start: int
-    end: int
-    init_list: list[str]
-    populators: list[Any]
-    annotations: dict[str, int]
+        """The model instances ``build(*params)`` gives."""
+        if fast.on("ORM"):
+            return self._compiled.objects(params)
+        return list(self.build(*params))

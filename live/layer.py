@@ -5,12 +5,18 @@ noticing: Redis restarted empty (or was flushed, or failed over to an empty repl
 the hub was busy rendering, and redis-py silently reconnected the hub's next blocking pop to
 the new server. The pop then waits for ever, because no group lists the hub any more. So the
 hub keeps one membership of its own (``MARKER``, a group of every hub) and asks, every few
-seconds, whether the layer still has it.
+seconds, whether the layer still has it. The spec has no such question: channels-redis is
+asked through its private storage (live/fast/channels_redis.py), and with
+``LIVE["FAST_CHANNELS_REDIS"]`` off the check is skipped (forgotten memberships are then
+re-made by the hub's periodic re-join, ``LIVE_GROUP_REFRESH``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from live import fast
+from live.fast import channels_redis
 
 MARKER = "live.hubs"  # the channel-layer group every hub belongs to (see module docstring)
 
@@ -18,9 +24,8 @@ MARKER = "live.hubs"  # the channel-layer group every hub belongs to (see module
 async def remembers(layer: Any, channel: str) -> bool:
     """Whether ``layer`` still lists ``channel`` in the :data:`MARKER` group. Raises if the
     layer is unreachable. Layers that keep their groups in this process (the in-memory one)
-    cannot forget them while the process lives, and answer True."""
-    group_key = getattr(layer, "_group_key", None)  # channels_redis' RedisChannelLayer
-    if group_key is None:
+    cannot forget them while the process lives, and answer True; so does every layer when
+    ``LIVE["FAST_CHANNELS_REDIS"]`` is off."""
+    if not fast.on("CHANNELS_REDIS") or not channels_redis.supports(layer):
         return True
-    connection = layer.connection(layer.consistent_hash(MARKER))
-    return await connection.zscore(group_key(MARKER), channel) is not None
+    return await channels_redis.lists(layer, MARKER, channel)

@@ -11,8 +11,10 @@ own ``send()`` would have written its copy.
 
 Only a connection in the plain open state takes that path: one that is closing, not yet
 accepted, paused by back-pressure (the peer is not reading) or has an extension goes through
-the ordinary ASGI ``send()``, as does every socket under daphne. ``tests/test_wire.py``
-checks that both paths put the same bytes on the wire.
+the ordinary ASGI ``send()``, as does every socket under daphne, and every socket when
+``LIVE["FAST_UVICORN"]`` is off. The direct write reads uvicorn's private protocol
+attributes: that part lives in live/fast/uvicorn.py. ``tests/test_wire.py`` checks that both
+paths put the same bytes on the wire.
 """
 
 from __future__ import annotations
@@ -20,12 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
 
-try:
-    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-except ImportError:  # pragma: no cover (uvicorn is in requirements.txt)
-    WebSocketsSansIOProtocol = None
+from live import fast
+from live.fast import uvicorn as fast_uvicorn
 
 
 class Outgoing:
@@ -46,28 +45,13 @@ class Outgoing:
 
 def direct(send: Any) -> Any:
     """The server connection behind an ASGI ``send`` if frames can be written to it directly
-    (uvicorn's websockets-sansio protocol), else None."""
-    connection = getattr(send, "__self__", None)
-    if WebSocketsSansIOProtocol is not None and type(connection) is WebSocketsSansIOProtocol:
-        return connection
-    return None
+    (uvicorn's websockets-sansio protocol, with ``LIVE["FAST_UVICORN"]`` on), else None."""
+    if not fast.on("UVICORN"):
+        return None
+    return fast_uvicorn.direct(send)
 
 
 def write(connection: Any, frame: Outgoing) -> bool:
     """Write ``frame`` to ``connection`` (from :func:`direct`) if it is plainly open and
     writable now; False if the ordinary ``send()`` must take it."""
-    protocol = connection.conn
-    if (
-        connection.disconnected
-        or connection.close_sent
-        or not connection.handshake_complete
-        or connection.initial_response is not None
-        or not connection.writable.is_set()
-        or protocol.state is not State.OPEN
-        or protocol.expect_continuation_frame
-        or protocol.extensions
-        or connection.transport.is_closing()
-    ):
-        return False
-    connection.transport.write(frame.wire)
-    return True
+    return fast_uvicorn.write(connection, frame.wire)

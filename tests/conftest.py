@@ -52,6 +52,15 @@ SUITE_LIMITS = {
 os.environ.update(SUITE_LIMITS)
 
 
+def pytest_report_header(config: Any) -> str:
+    from django.conf import settings
+
+    off = [
+        name for name in ("UVICORN", "ORM", "SESSIONS", "CHANNELS_REDIS") if not settings.LIVE[f"FAST_{name}"]
+    ]
+    return f"live fast paths off (plain public paths): {', '.join(off)}" if off else "live fast paths: all on"
+
+
 @pytest.fixture(autouse=True)
 def _suite_limits(settings: Any) -> Iterator[None]:
     """The raised API limits, and no counts (failed sign-ins, API calls) left from a test before."""

@@ -270,10 +270,15 @@ async def test_the_periodic_check_ends_what_no_signal_reports(
     assert all(frame["type"] == "websocket.send" for frame in frames)  # bob's socket lives on
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["plain-sql", "session-store"])
 @pytest.mark.parametrize("case", ["valid", "expired", "unknown", "malformed", "none"])
-def test_the_handshakes_session_read_agrees_with_djangos_own(alice: Any, case: str) -> None:
-    """live/auth.py reads the session row with plain SQL on the hot path: for every kind of key
-    it signs in exactly whom Django's database session store would."""
+def test_the_handshakes_session_read_agrees_with_djangos_own(
+    alice: Any, case: str, fast: bool, settings: Any
+) -> None:
+    """live/auth.py reads the session row with plain SQL on the hot path
+    (live/fast/django_sessions.py), or with Django's SessionStore when LIVE_FAST_SESSIONS is
+    off: for every kind of key it signs in exactly whom Django's database session store would."""
+    settings.LIVE = {**settings.LIVE, "FAST_SESSIONS": fast}
     from django.contrib import auth
     from django.contrib.sessions.backends.db import SessionStore
 
