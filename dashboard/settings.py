@@ -265,6 +265,8 @@ LIVE = {
     "HTMX": env_int("LIVE_HTMX", 2),
     # The WebSocket routes, for pages that ask over HTTP what their socket would send.
     "ROUTES": "dashboard.routing.websocket_urlpatterns",
+    # What the engine's load tester (`manage.py loadtest`, live/loadtest.py) opens and fires.
+    "LOAD_SCENARIO": "dashboard.load.board_load",
     # Fast paths through a library's private internals (live/fast/), each with the plain
     # public path beside it: LIVE_FAST_PATHS=0 turns them all off, LIVE_FAST_<NAME> one.
     **{

@@ -1,7 +1,7 @@
 """Benchmark the product's fan-out against a bare ``websockets`` broadcast server, in one run.
 
 For each N it starts a fresh server process (scripts/serve.sh, one daphne process, on a
-throwaway SQLite database), runs the load tester (tasks/loadtest.py) with N sockets and M
+throwaway SQLite database), runs the load tester (live/loadtest.py) with N sockets and M
 task events through the REST API, stops the server; then the same against the bare server
 with a frame of the same size. It prints a table, appends it with the machine and versions
 to docs/performance.md, and writes the raw figures and a plot to docs/benchmarks/.
@@ -172,7 +172,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from tasks.loadtest import Options, Result, bare_trigger, load_product, plot, run_load
+    from live.loadtest import Options, Result, bare_trigger, load_product, plot, run_load
     from tasks.models import Task
 
     call_command("migrate", verbosity=0)
@@ -259,7 +259,8 @@ def main() -> None:
 
 def hold(n: int, command: list[str], env: dict[str, str], workdir: Path, name: str) -> float:
     """RSS growth per socket while ``n`` sockets are held open (after 50 warm-up sockets)."""
-    from tasks.loadtest import Options, Run, prepare_product, rss_kb
+    from dashboard.load import board_load
+    from live.loadtest import Options, Run, rss_kb
 
     with running(command, env, workdir / f"hold-{name}.log") as (port, pid):
         url = f"http://127.0.0.1:{port}"
@@ -267,8 +268,8 @@ def hold(n: int, command: list[str], env: dict[str, str], workdir: Path, name: s
         cookies: list[str] = []
         path = "/"
         if name != "bare":
-            cookies, _token, board_id = prepare_product(options)
-            path = f"/ws/boards/{board_id}/"
+            prepared = board_load(options)
+            cookies, path = prepared.cookies, prepared.ws_path
 
         async def measure() -> float:
             warm = Run(Options(url=url, sockets=50, users=200, progress=False, target="bare"), cookies, path)
@@ -289,7 +290,7 @@ def hold(n: int, command: list[str], env: dict[str, str], workdir: Path, name: s
 def render_report(
     results: list[Any], extras: list[str], info: dict[str, str], args: argparse.Namespace
 ) -> str:
-    from tasks.loadtest import table
+    from live.loadtest import table
 
     lines = [
         f"### {info['date']}: {args.server} server, {args.layer} layer, N = {args.sizes or '-'}, "

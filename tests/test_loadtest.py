@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tasks.loadtest import Options, load_product, percentiles, table
+from live.loadtest import Options, load_product, percentiles, table
 from tests.servers import ROOT
 from tests.services import redis_layer, redis_url
 
@@ -104,7 +104,7 @@ def test_the_command_writes_json_and_a_plot_with_the_servers_memory(
 def test_load_tester_refuses_other_hosts() -> None:
     import asyncio
 
-    from tasks.loadtest import run_load
+    from live.loadtest import run_load
 
     with pytest.raises(ValueError, match="only 127.0.0.1"):
         asyncio.run(run_load(Options(url="http://example.com"), [], "/", None))  # type: ignore[arg-type]

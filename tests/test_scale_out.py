@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
-from tasks.loadtest import Options, load_product
+from live.loadtest import Options, load_product
 from tests.services import redis_url
 
 pytestmark = pytest.mark.redis

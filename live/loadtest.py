@@ -1,11 +1,13 @@
-"""The load tester: N authenticated sockets on a board, M task events through the REST API,
-and what arrived where and when.
+"""The load tester: N authenticated sockets on a live page, M events, and what arrived where
+and when.
 
 It runs against a server on this machine (127.0.0.1 unless told otherwise), sharing its
-database: users and sessions are written straight into it (no password hashing, so 5000
-sessions take a second), and a staff token drives the API. Every loop is bounded in count
-and in time. ``manage.py loadtest --help`` lists the knobs; scripts/benchmark.py runs it for
-several N side by side with a bare ``websockets`` broadcast server.
+database. What the sockets open and what makes an event is the site's: its load scenario
+(``LIVE["LOAD_SCENARIO"]``, a dotted path to a function from :class:`Options` to
+:class:`Prepared`; this project's is dashboard/load.py: a board, task events through the REST
+API or the tasks' action). Every loop is bounded in count and in time. ``manage.py loadtest
+--help`` lists the knobs; scripts/benchmark.py runs it for several N side by side with a bare
+``websockets`` broadcast server.
 
 The same code drives that bare server (``target="bare"``): there an event is a message on a
 control socket, which the server broadcasts to every other socket.
@@ -160,44 +162,6 @@ def cpu_seconds(pid: int | None) -> float | None:
         except OSError:
             continue
     return total
-
-
-# --- users, sessions and a token, written into the server's database ---------------------------
-
-
-def prepare_product(options: Options) -> tuple[list[str], str, int]:
-    """Session cookies for ``options.users`` users (cycled over the sockets), a staff API
-    token and the board id. Needs Django set up on the server's database."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
-
-    from tasks.models import Board
-
-    User = get_user_model()
-    board = Board.objects.get(slug=options.board)
-    existing = {u.username: u for u in User.objects.filter(username__startswith="load-")}
-    missing = [f"load-{i:05d}" for i in range(options.users) if f"load-{i:05d}" not in existing]
-    users = User.objects.bulk_create(
-        [User(username=name, password="!", first_name="Load") for name in missing]
-    )
-    users = [*existing.values(), *users][: options.users]
-    cookies = []
-    for user in users:
-        session = SessionStore()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session.create()
-        cookies.append(f"sessionid={session.session_key}")
-    driver, _ = User.objects.get_or_create(
-        username="load-driver", defaults={"is_staff": True, "password": "!"}
-    )
-    if not driver.is_staff:
-        driver.is_staff = True
-        driver.save(update_fields=["is_staff"])
-    token, _ = Token.objects.get_or_create(user=driver)
-    return cookies, token.key, board.pk
 
 
 def api(options: Options, token: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -377,55 +341,6 @@ async def run_load(
     return result
 
 
-def product_trigger(options: Options, token: str, board_id: int) -> Callable[[Run], Awaitable[Any]]:
-    async def factory(run: Run) -> Callable[[int], Awaitable[None]]:
-        async def create(index: int) -> None:
-            await asyncio.to_thread(
-                api, options, token, "POST", "/api/tasks/", {"title": run.title(index), "board": board_id}
-            )
-
-        return create
-
-    return factory
-
-
-def orm_trigger(board_id: int) -> Callable[[Run], Awaitable[Any]]:
-    """Events written by this process through the tasks' own action (``tasks.actions``), the
-    way a Celery worker or a management command writes: they reach the server through the
-    shared channel layer, so the server's CPU during the run is the fan-out alone, as for
-    the bare server, whose events also come from outside."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.conf import settings
-
-    if "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
-        raise ValueError(
-            "--via orm needs the server's channel layer: set REDIS_URL (and REDIS_PREFIX) as it has"
-        )
-
-    async def factory(run: Run) -> Callable[[int], Awaitable[None]]:
-        from django.contrib.auth import get_user_model
-
-        from tasks import actions
-        from tasks.models import Board
-
-        writer = ThreadPoolExecutor(1, thread_name_prefix="loadtest-orm")  # one connection, reused
-        loop = asyncio.get_running_loop()
-        board = await loop.run_in_executor(writer, lambda: Board.objects.get(pk=board_id))
-        driver = await loop.run_in_executor(
-            writer, lambda: get_user_model().objects.get(username="load-driver")
-        )
-
-        async def create(index: int) -> None:
-            await loop.run_in_executor(
-                writer, lambda: actions.task_create(board=board, by=driver, title=run.title(index))
-            )
-
-        return create
-
-    return factory
-
-
 def bare_trigger(payload: str) -> Callable[[Run], Awaitable[Any]]:
     """Events for the bare server: a message on a control socket, broadcast to the others."""
 
@@ -440,27 +355,48 @@ def bare_trigger(payload: str) -> Callable[[Run], Awaitable[Any]]:
     return factory
 
 
-def load_product(options: Options) -> Result:
-    """The whole product run: prepare users, snapshot the server's counters, run, diff them."""
-    cookies, token, board_id = prepare_product(options)
+@dataclass
+class Prepared:
+    """What a site's load scenario (``LIVE["LOAD_SCENARIO"]``) hands the load tester: session
+    cookies to cycle over the sockets, a staff API token (it reads ``/live/stats/``), the
+    WebSocket path to open, and the events' trigger: given the run, a coroutine function that
+    makes event ``index`` (its text must carry ``run.title(index)``)."""
+
+    cookies: list[str]
+    token: str
+    ws_path: str
+    trigger: Callable[[Run], Awaitable[Callable[[int], Awaitable[None]]]]
+
+
+def scenario(path: str | None = None) -> Callable[[Options], Prepared]:
+    """The site's load scenario: ``path`` (a dotted path) or ``LIVE["LOAD_SCENARIO"]``."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = path or settings.LIVE.get("LOAD_SCENARIO")
+    if not path:
+        raise ValueError('no load scenario: set LIVE["LOAD_SCENARIO"] to a dotted path')
+    return import_string(path)
+
+
+def load_product(options: Options, scenario_path: str | None = None) -> Result:
+    """The whole run against the site: prepare with its scenario, snapshot the server's
+    counters, run, diff them."""
+    prepared = scenario(scenario_path)(options)
     before: dict[str, Any] = {}
 
     def read_counters() -> None:
-        before.update(api(options, token, "GET", "/live/stats/"))
+        before.update(api(options, prepared.token, "GET", "/live/stats/"))
 
     result = asyncio.run(
         asyncio.wait_for(
             run_load(
-                options,
-                cookies,
-                f"/ws/boards/{board_id}/",
-                orm_trigger(board_id) if options.via == "orm" else product_trigger(options, token, board_id),
-                before_events=read_counters,
+                options, prepared.cookies, prepared.ws_path, prepared.trigger, before_events=read_counters
             ),
             options.max_seconds,
         )
     )
-    after = api(options, token, "GET", "/live/stats/")
+    after = api(options, prepared.token, "GET", "/live/stats/")
     events = max(1, after.get("events", 0) - before.get("events", 0))
     result.server = {
         "events": after.get("events", 0) - before.get("events", 0),

@@ -1,6 +1,7 @@
-"""``manage.py loadtest``: open N authenticated sockets on a board of a running server and
-fire M task events through the REST API; report handshakes, fan-out latency, drops,
-throughput and the server's memory and CPU (with --pid)."""
+"""``manage.py loadtest``: open N authenticated sockets on a live page of a running server and
+fire M events, as the site's load scenario says (``LIVE["LOAD_SCENARIO"]``; here a board and
+task events through the REST API); report handshakes, fan-out latency, drops, throughput and
+the server's memory and CPU (with --pid)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.loadtest import Options, load_product, plot, table
+from live.loadtest import Options, load_product, plot, table
 
 
 class Command(BaseCommand):
@@ -34,10 +35,13 @@ class Command(BaseCommand):
             "--via",
             choices=["api", "orm"],
             default=defaults.via,
-            help="make the events through the REST API (default) or with the tasks' action in this "
+            help="make the events through the REST API (default) or with the app's action in this "
             "process, as a worker would (needs the server's REDIS_URL): the server's CPU is then the fan-out alone",
         )
-        parser.add_argument("--board", default=defaults.board, help="board slug")
+        parser.add_argument("--board", default=defaults.board, help="board slug (this site's scenario)")
+        parser.add_argument(
+            "--scenario", help='the load scenario, a dotted path (default: LIVE["LOAD_SCENARIO"])'
+        )
         parser.add_argument("--pid", type=int, help="the server's process id: report its memory and CPU")
         parser.add_argument(
             "--settle", type=float, default=defaults.settle, help="seconds to wait for stragglers"
@@ -67,7 +71,7 @@ class Command(BaseCommand):
             progress=not opts["quiet"],
         )
         try:
-            result = load_product(options)
+            result = load_product(options, opts["scenario"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(table([result]))
