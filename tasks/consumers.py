@@ -114,18 +114,11 @@ class TasksConsumer(InboxMixin, LiveConsumer):
     actions = InboxMixin.inbox_actions
 
     def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
-        self.user = user
-        self.board_ids = live.visible_board_ids(user)
-        return viewer_for(user), [broadcasts.board_topic(pk) for pk in self.board_ids]
-
-    def render_snapshot(self) -> tuple[str, dict[str, int]]:
-        return live.home_snapshot(self.user, self.board_ids)
+        board_ids = live.visible_board_ids(user)
+        return viewer_for(user), [broadcasts.board_topic(pk) for pk in board_ids]
 
 
 class ActivityConsumer(TasksConsumer):
     """The cross-board activity feed: the lesson's global notifications stream."""
 
     page = live.ACTIVITY
-
-    def render_snapshot(self) -> tuple[str, dict[str, int]]:
-        return live.activity_page_snapshot(self.user, self.board_ids)

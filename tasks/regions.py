@@ -10,8 +10,7 @@ every task event of its board, and in every snapshot of the pages that show it.
 | ``board-<id>-due-soon``     | board | open tasks due in the next 7 days (the how-to in docs/live-regions.md) |
 | ``board-<id>-activity``     | board | the board's activity feed, newest first (a stream: each event adds its line) |
 | ``presence-board-<id>``     | board | who is here (a presence: the hubs keep it)  |
-
-The cross-board feed on the home and activity pages is rendered by tasks/live.py (it says why).
+| ``activity-feed``           | home, activity | the cross-board feed: a merged stream of every visible board's lines |
 """
 
 from __future__ import annotations
@@ -20,21 +19,24 @@ from typing import Any
 
 from django.utils import timezone
 
-from live.regions import Collection, Presence, Region, Stream
+from live.regions import Collection, MergedStream, Presence, Region, Stream
 from live.registry import Viewer, once
 from tasks import dom
-from tasks.live import BOARD, TASKS, activity_item, board_content, card
+from tasks.live import ACTIVITY, BOARD, FEED_LIMITS, TASKS, activity_item, board_content, card
 from tasks.models import Board, Role, Task
-from tasks.permissions import TaskAct, manages, may_on_task
+from tasks.permissions import TaskAct, manages, may_on_task, roles_of
 from tasks.selectors import (
     DONE_LIMIT,
     activity_by_pk,
+    activity_on_boards,
+    activity_up_to,
     board_activity,
     board_counts,
     board_summary,
     current_seq,
     done_tasks_upto,
     due_soon,
+    restricted_board_ids,
     task_on_board,
 )
 
@@ -141,3 +143,29 @@ activity = Stream(
 
 # Who is here on the board (kept by the hubs: live/presence.py).
 presence = Presence(topic="board.{board}", pages=(BOARD,)).register()
+
+
+def _feed_audience(viewer: Viewer) -> frozenset[int] | None:
+    """What a viewer's cross-board feed differs by: the restricted boards it shows (None: every
+    board, as a superuser sees it); open boards are everyone's."""
+    if viewer.is_superuser:
+        return None
+    return roles_of(viewer).member_of & once(("restricted_boards",), restricted_board_ids)
+
+
+cross_board_feed = MergedStream(
+    dom_id=dom.ACTIVITY_FEED,
+    template="tasks/partials/activity_feed.html",
+    topic="board.{board}",  # every board the home or activity page's socket watches
+    insert_on=TASK_EVENTS,
+    item_key="activity",
+    read_item=activity_by_pk,
+    item=lambda line: activity_item(line, show_board=True),
+    order=lambda line: line.pk,
+    items=lambda upto, limit: activity_up_to(upto, limit=limit),
+    audience=_feed_audience,
+    items_upto=lambda audience, last, limit: activity_on_boards(audience, upto=last, limit=limit),
+    limits=FEED_LIMITS,
+    pages=(TASKS, ACTIVITY),
+    version=_seq,
+).register()

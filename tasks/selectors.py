@@ -215,6 +215,16 @@ def activity_for_user(
     return list(rows.select_related("actor", "board")[:limit])
 
 
+def activity_up_to(upto: dict[int, int], *, limit: int) -> list[Activity]:
+    """The latest lines of the boards in ``upto`` (board id -> change number), each only up to
+    its number: what a cross-board feed's snapshot at those numbers holds (its page's topics
+    are the boards its user may see)."""
+    included = Q(pk__in=[])
+    for board_id, seq in upto.items():
+        included |= Q(board_id=board_id, seq__lte=seq)
+    return list(Activity.objects.filter(included).select_related("actor", "board")[:limit])
+
+
 def following_events(user: Any, board: Board) -> bool | None:
     """Whether ``user`` manages ``board`` and is notified of its events (None: not a manager)."""
     membership = Membership.objects.filter(board=board, user=user, role=Role.MANAGER).first()

@@ -67,10 +67,12 @@ from typing import Any
 from live.regions.base import _declared
 from live.regions.collection import Collection
 from live.regions.kept import Presence, Typing, _KeptByHubs
+from live.regions.merged import MergedStream
 from live.regions.region import Region, Stream
 from live.registry import Viewer
 
 __all__ = [
+    "MergedStream",
     "Collection",
     "Presence",
     "Region",
@@ -96,14 +98,14 @@ def here_on(page: str, topics: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     return tuple(t for t in topics if declared_on(Presence, t)), any(declared_on(Typing, t) for t in topics)
 
 
-def declared(dom_id: str) -> Region | Stream | Collection | Presence | Typing:
+def declared(dom_id: str) -> Region | Stream | MergedStream | Collection | Presence | Typing:
     try:
         return _declared[dom_id]  # type: ignore[return-value]
     except KeyError:
         raise LookupError(f"no live region {dom_id!r} is declared") from None
 
 
-def all_declared() -> list[Region | Stream | Collection | Presence | Typing]:
+def all_declared() -> list[Region | Stream | MergedStream | Collection | Presence | Typing]:
     return list(_declared.values())  # type: ignore[arg-type]
 
 
@@ -117,12 +119,20 @@ def snapshot_for(
     parts: list[str] = []
     seqs = dict(seqs or {})
     streams: list[tuple[Stream, str, dict[str, Any]]] = []
+    merged: list[tuple[MergedStream, list[tuple[str, dict[str, Any]]]]] = []
     # collections first: the change number they read is the one the regions after them (read
     # later, at the same number or a newer one) and the streams (read up to it) fit with
     in_order = sorted(_declared.values(), key=lambda region: not isinstance(region, Collection))
     for region in in_order:
         if isinstance(region, _KeptByHubs) or not region.shows_on(page):
             continue  # (the hubs send who is here and who is typing after the snapshot)
+        if isinstance(region, MergedStream):
+            matched = [
+                (topic, keys) for topic in topics if (keys := region.keys_from_topic(topic)) is not None
+            ]
+            if matched:
+                merged.append((region, matched))
+            continue
         for topic in topics:
             keys = region.keys_from_topic(topic)
             if keys is None or (region.visible_to is not None and not region.visible_to(viewer, **keys)):
@@ -140,4 +150,11 @@ def snapshot_for(
     for stream, topic, keys in streams:
         html, seqs[topic] = stream.snapshot(keys, seqs.get(topic))
         parts.append(html)
+    for region, matched in merged:  # each topic's items up to the number the rest showed
+        upto: dict[int, int] = {}
+        for topic, keys in matched:
+            if topic not in seqs:
+                seqs[topic] = region.version(**keys)  # type: ignore[misc]
+            upto[next(iter(keys.values()))] = seqs[topic]
+        parts.append(region.snapshot(page, upto))
     return "".join(parts), seqs
