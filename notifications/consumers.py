@@ -10,6 +10,8 @@ answered with HTML:
 | ``mark_all_read``   |                     | marks all read; every tab of the user updates     |
 | ``get_notifications`` | ``before`` (optional) | sends the panel (or the page before an id) to this socket |
 
+Pages of other apps get them with :func:`with_inbox` where the site puts their routes
+together (dashboard/routing.py), so those apps need not import this one.
 ``ws/notifications/user/`` is a page socket with nothing but that.
 """
 
@@ -95,6 +97,20 @@ class InboxMixin:
         # if there is still more). Idempotent: a second answer finds that item gone.
         anchor = f"notif-more-{before}"
         return oob_into(anchor, "beforebegin", page) + oob_delete(anchor)
+
+
+def with_inbox(consumer: type[LiveConsumer]) -> type[LiveConsumer]:
+    """``consumer`` with the bell's actions added to its own (its own win a name clash)."""
+    return type(
+        consumer.__name__,
+        (InboxMixin, consumer),
+        {
+            "actions": {**InboxMixin.inbox_actions, **consumer.actions},
+            "__module__": consumer.__module__,
+            "__qualname__": consumer.__qualname__,
+            "__doc__": consumer.__doc__,
+        },
+    )
 
 
 class UserNotificationConsumer(InboxMixin, LiveConsumer):

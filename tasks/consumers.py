@@ -6,8 +6,9 @@
 | ws/tasks/               | tasks     | board.<id> of visible boards |                                   |
 | ws/notifications/       | activity  | board.<id> of visible boards |                                   |
 
-Every one of them is also the user's notification socket (``notifications.consumers.InboxMixin``:
-topic user.<id>, the bell in the snapshot, mark_read / mark_all_read / get_notifications).
+Every one of them is also the user's notification socket (topic user.<id>, the bell in the
+snapshot, and mark_read / mark_all_read / get_notifications, which the site adds to each of
+these consumers in dashboard/routing.py: tasks know nothing of the notifications app).
 
 ``ws/tasks/`` and ``ws/notifications/`` are the lesson's routes: task updates and the
 activity stream ("global notifications") for every board the user can see. What each page
@@ -27,17 +28,15 @@ from django.utils.translation import gettext as _
 from live.consumers import LiveConsumer
 from live.protocol import Inbound
 from live.registry import Viewer, render
-from notifications.consumers import InboxMixin
 from tasks import actions, broadcasts, live
 from tasks.forms import TaskForm, TaskRefForm
 from tasks.permissions import viewer_role
 from tasks.selectors import board_by_pk, board_get_for_user, task_get_for_user, viewer_for
 
 
-class BoardConsumer(InboxMixin, LiveConsumer):
+class BoardConsumer(LiveConsumer):
     page = live.BOARD
     actions = {
-        **InboxMixin.inbox_actions,
         "task.create": "create_task",
         "task.complete": "complete_task",
         "task.reopen": "reopen_task",
@@ -107,11 +106,10 @@ class BoardConsumer(InboxMixin, LiveConsumer):
         action(task=task, by=user)
 
 
-class TasksConsumer(InboxMixin, LiveConsumer):
+class TasksConsumer(LiveConsumer):
     """The home page: every visible board's summary and the cross-board activity."""
 
     page = live.TASKS
-    actions = InboxMixin.inbox_actions
 
     def authorize(self, user: Any) -> tuple[Viewer, list[str]]:
         board_ids = live.visible_board_ids(user)

@@ -1,11 +1,12 @@
-from __future__ import annotations
+"""The task pages' WebSocket routes: (route, consumer, name). The site makes URL patterns of
+them (dashboard/routing.py), adding the bell's actions every page's socket answers."""
 
-from django.urls import path
+from __future__ import annotations
 
 from tasks import consumers
 
-websocket_urlpatterns = [
-    path("ws/boards/<int:board_id>/", consumers.BoardConsumer.as_asgi(), name="board-socket"),
-    path("ws/tasks/", consumers.TasksConsumer.as_asgi(), name="tasks-socket"),
-    path("ws/notifications/", consumers.ActivityConsumer.as_asgi(), name="activity-socket"),
+pages = [
+    ("ws/boards/<int:board_id>/", consumers.BoardConsumer, "board-socket"),
+    ("ws/tasks/", consumers.TasksConsumer, "tasks-socket"),
+    ("ws/notifications/", consumers.ActivityConsumer, "activity-socket"),
 ]

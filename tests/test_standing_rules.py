@@ -1,5 +1,5 @@
-"""Rules the whole codebase keeps: lint, migrations, no first-party JavaScript, nothing from
-a CDN, and a production mode that passes Django's deployment checks."""
+"""Rules the whole codebase keeps: lint, import contracts, migrations, no first-party
+JavaScript, nothing from a CDN, and a production mode that passes Django's deployment checks."""
 
 from __future__ import annotations
 
@@ -33,6 +33,40 @@ def test_ruff_lint_and_format() -> None:
     lint, fmt = run(str(ruff), "check", "."), run(str(ruff), "format", "--check", ".")
     assert lint.returncode == 0, lint.stdout
     assert fmt.returncode == 0, fmt.stdout
+
+
+def test_import_contracts() -> None:
+    """pyproject.toml's [tool.importlinter]: the engine imports no app, tasks import neither
+    notifications nor chat, the apps' layers, no cycle inside the engine."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = run(str(lint_imports), "--no-cache")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def test_import_contracts_catch_an_app_imported_by_the_engine(tmp_path: Path) -> None:
+    """The contracts are not vacuous: a copy of the project whose engine imports an app fails."""
+    import shutil
+
+    copy = tmp_path / "project"
+    for name in ["live", "tasks", "notifications", "chat", "people", "backups", "dashboard"]:
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    (copy / "live" / "caps.py").write_text(
+        (copy / "live" / "caps.py").read_text() + "\nimport tasks.models\n"
+    )
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy)},
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "The engine (live) imports no app BROKEN" in result.stdout
+    assert "live.caps -> tasks.models" in result.stdout
 
 
 def test_no_missing_migrations() -> None:
