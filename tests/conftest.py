@@ -228,3 +228,19 @@ async def presence_settled(topic: str, user_ids: set[int], timeout: float = 5) -
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"presence on {topic} did not settle on {user_ids}")
+
+
+@pytest.fixture
+def own_redis() -> Iterator[Any]:
+    """A redis-server of the test's own on a free port (never the shared one): it may be killed."""
+    from tests.faultkit import Missing, RedisProcess
+    from tests.services import unavailable
+
+    try:
+        redis = RedisProcess()
+    except Missing as exc:
+        unavailable(str(exc))
+    try:
+        yield redis
+    finally:
+        redis.stop()

@@ -64,6 +64,15 @@ def percentiles(values: Iterable[float]) -> dict[str, float]:
     return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 2)}
 
 
+def cookie_for(user: Any) -> str:
+    """The ``Cookie`` header of a signed-in page of ``user`` (a session made in the test database)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
 # --- Redis of our own ---------------------------------------------------------------------------
 
 

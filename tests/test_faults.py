@@ -13,21 +13,19 @@ import re
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from tests.faultkit import (
     RETRY_CODES,
     HtmxSocket,
-    Missing,
     RedisProcess,
     SlowReader,
     api,
     converge,
+    cookie_for,
     html_create,
     open_sockets,
     percentiles,
@@ -40,28 +38,8 @@ from tests.faultkit import (
     truth,
     until,
 )
-from tests.services import unavailable
 
 pytestmark = pytest.mark.redis
-
-
-def cookie_for(user: Any) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisProcess]:
-    """A redis-server of this test's own (never the shared one): it may be killed."""
-    try:
-        redis = RedisProcess()
-    except Missing as exc:
-        unavailable(str(exc))
-    try:
-        yield redis
-    finally:
-        redis.stop()
 
 
 def indicator(sock: HtmxSocket) -> str | None:

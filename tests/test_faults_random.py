@@ -59,6 +59,7 @@ from tests.faultkit import (
     Reply,
     api,
     converge,
+    cookie_for,
     db_board,
     http,
     open_sockets,
@@ -70,7 +71,7 @@ from tests.faultkit import (
     until,
 )
 from tests.services import unavailable
-from tests.test_faults import cookie_for, report
+from tests.test_faults import report
 
 FEED_LIMIT = 20  # tasks.selectors.ACTIVITY_LIMIT: a render shows the 20 latest activity lines
 HOME_FEED = "activity-feed"

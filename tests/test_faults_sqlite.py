@@ -23,6 +23,7 @@ from tests.faultkit import (
     HtmxSocket,
     api,
     converge,
+    cookie_for,
     open_sockets,
     percentiles,
     sized,
@@ -31,7 +32,7 @@ from tests.faultkit import (
     truth,
     until,
 )
-from tests.test_faults import cookie_for, report
+from tests.test_faults import report
 
 HTTP_WRITERS, WS_WRITERS = 8, 8
 WS_RATE = 4.0  # task.create frames per second per socket (the bucket allows 5, bursts of 10)

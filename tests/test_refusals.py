@@ -15,37 +15,17 @@ import asyncio
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from tests.faultkit import Missing, RedisProcess, api, open_sockets, sized, stop_all, until
-from tests.services import redis_layer, unavailable
+from tests.faultkit import RedisProcess, api, cookie_for, open_sockets, sized, stop_all, until
+from tests.services import redis_layer
 
 pytestmark = pytest.mark.redis
 
 NO_AUDIT = {"LIVE_AUDIT": "3600", "LIVE_LOG_LEVEL": "WARNING"}
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisProcess]:
-    try:
-        redis = RedisProcess()
-    except Missing as exc:
-        unavailable(str(exc))
-    try:
-        yield redis
-    finally:
-        redis.stop()
-
-
-def cookie_for(user: Any) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 async def handshake(port: int, path: str, origin: str | None, cookie: str | None = None) -> int:

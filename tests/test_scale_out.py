@@ -8,20 +8,14 @@ import urllib.request
 from typing import Any
 
 import pytest
-from django.test import Client
 from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
 from live.loadtest import Options, load_product
+from tests.faultkit import cookie_for
 from tests.services import redis_url
 
 pytestmark = pytest.mark.redis
-
-
-def cookie_for(user: Any) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 def test_a_write_through_one_server_reaches_a_socket_on_another(
