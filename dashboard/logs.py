@@ -5,8 +5,7 @@ a request is handled, the route and user id on every line logged by a socket's o
   makes one, sends it back in the response, and logs the request (logger ``requests``, INFO:
   method, path, status, duration, user id);
 - ``SocketLog`` (ASGI, in front of the WebSocket stack) keeps the socket's scope for its
-  task, logs its opening and closing (logger ``sockets``, INFO) and counts handshakes
-  refused before they reach a consumer (the origin check) among the live engine's refusals;
+  task, and logs its opening and closing (logger ``sockets``, INFO);
 - ``ContextFilter`` copies both onto every record, so the JSON formatter (``LOG_FORMAT=json``,
   settings.LOGGING) prints them as ``request_id``, ``route`` and ``user_id``.
 """
@@ -22,8 +21,6 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.functional import LazyObject, empty
-
-from live import stats
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 socket_scope: ContextVar[dict[str, Any] | None] = ContextVar("socket_scope", default=None)
@@ -113,8 +110,8 @@ def _known_user(request: Any) -> Any:
 
 class SocketLog:
     """ASGI middleware for WebSockets: the socket's scope in a context variable for the whole
-    of its task (the consumer runs in it), one log line when it opens and one when it ends,
-    and a count of handshakes refused before any consumer accepted them."""
+    of its task (the consumer runs in it), and one log line when it opens and one when it
+    ends (or is refused before any consumer: live/refusals.py counts those)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -154,7 +151,6 @@ class _WatchedSend:
             self.ended = True
             if self.accepted:
                 socket_logger.info("socket closed by the server (%s)", message.get("code", 1000))
-            else:
-                stats.counters["refused_origin"] += 1
+            else:  # live/refusals.py counted it, with its reason
                 socket_logger.info("handshake refused (403)")
         await self.send(message)

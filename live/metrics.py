@@ -51,7 +51,8 @@ FANOUT = Histogram(
 )
 REFUSED = Counter(
     "taskboard_live_handshakes_refused",
-    "WebSocket handshakes refused: origin (403 before any consumer), signed_out (4401), forbidden (4403)",
+    "WebSocket handshakes refused: origin and unknown_path (403, before any consumer), "
+    "signed_out (4401), forbidden (4403)",
     ["reason"],
 )
 # metric -> the live/stats.py counter it follows
@@ -68,7 +69,15 @@ COUNTERS = {
     Counter("taskboard_live_layer_errors", "Channel-layer calls that failed"): "layer_errors",
     Counter("taskboard_live_connects", "Sockets accepted and given their snapshot"): "connects",
 }
-REFUSAL_REASONS = {"refused_origin": "origin", "refused_4401": "signed_out", "refused_4403": "forbidden"}
+# the consumers' refusals (accepted, then closed with a code htmx does not retry) by name
+REFUSAL_CODES = {"refused_4401": "signed_out", "refused_4403": "forbidden"}
+
+
+def refusal_reason(key: str) -> str:
+    """The reason label of a refusal counter: live/refusals.py's own (origin, unknown_path)
+    or the consumer's close code by name."""
+    return REFUSAL_CODES.get(key) or key.removeprefix("handshakes_refused_").removeprefix("refused_")
+
 
 _lock = threading.Lock()
 _seen: dict[str, int] = {}
@@ -85,12 +94,8 @@ def sync() -> None:
         for metric, key in COUNTERS.items():
             _advance(metric, key, counted)
         for key in counted:
-            if key.startswith("refused_"):
-                _advance(
-                    REFUSED.labels(reason=REFUSAL_REASONS.get(key, key.removeprefix("refused_"))),
-                    key,
-                    counted,
-                )
+            if key.startswith(("refused_", "handshakes_refused_")):
+                _advance(REFUSED.labels(reason=refusal_reason(key)), key, counted)
         added = stats.fanout_ms.added
         samples = list(stats.fanout_ms)
         if added < _fanout_seen:  # the figures were reset (tests)

@@ -74,6 +74,7 @@ async def test_sockets_events_fan_out_and_refusals_by_reason(
         await next_frame(await connect(f"/ws/boards/{team.pk}/", alice), 3)
     anonymous = await connect(f"/ws/boards/{team.pk}/")
     foreign = await connect(f"/ws/boards/{team.pk}/", alice, origin=(b"origin", b"http://evil.example"))
+    nowhere = await connect("/ws/no-such-page/", alice)
     await database_sync_to_async(actions.task_create)(board=team, by=alice, title="Counted")
     hub = await Hub.current()
     for _ in range(50):
@@ -84,7 +85,7 @@ async def test_sockets_events_fan_out_and_refusals_by_reason(
 
     after = samples((await database_sync_to_async(get_metrics)(admin_user)).content.decode())
 
-    assert anonymous.connected and not foreign.connected
+    assert anonymous.connected and not foreign.connected and not nowhere.connected
     assert total(after, "taskboard_live_sockets") == 2 and total(after, "taskboard_live_topics") >= 1
     grew = lambda name, **labels: total(after, name, **labels) - total(before, name, **labels)  # noqa: E731
     assert grew("taskboard_live_events_total") >= 1
@@ -92,6 +93,7 @@ async def test_sockets_events_fan_out_and_refusals_by_reason(
     assert grew("taskboard_live_deliveries_total") >= 2
     assert grew("taskboard_live_handshakes_refused_total", reason="signed_out") == 1
     assert grew("taskboard_live_handshakes_refused_total", reason="origin") == 1
+    assert grew("taskboard_live_handshakes_refused_total", reason="unknown_path") == 1
 
 
 @pytest.mark.redis
