@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -154,6 +155,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # process that died vanish within minutes instead of the default day.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 LIVE_HUB_CAPACITY = env_int("LIVE_HUB_CAPACITY", 10_000)
+CHANNEL_LAYERS: dict[str, Any]
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -204,7 +206,7 @@ if REDIS_URL:
     }
 
 # The live engine (live/). Times are in seconds.
-LIVE = {
+LIVE: dict[str, Any] = {
     # Largest inbound WebSocket frame the app accepts; bigger ones are closed with 1009.
     "MAX_FRAME_BYTES": env_int("LIVE_MAX_FRAME_BYTES", 64 * 1024),
     # A heartbeat re-renders the connection indicator; 2.5 heartbeats without one and the

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -204,7 +205,7 @@ class Run:
             socket = await connect(
                 self.ws_url,
                 additional_headers={"Cookie": self.cookies[index % len(self.cookies)]},
-                origin=self.origin,
+                origin=Origin(self.origin),
                 compression=None,
                 max_size=None,
                 open_timeout=30,

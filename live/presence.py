@@ -140,10 +140,8 @@ class RedisStore:
 
 def make_store() -> Any:
     if settings.REDIS_URL:
-        return RedisStore(
-            settings.REDIS_URL,
-            prefix=f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi')}:",
-        )
+        config: dict[str, Any] = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+        return RedisStore(settings.REDIS_URL, prefix=f"{config.get('prefix', 'asgi')}:")
     return MemoryStore()
 
 

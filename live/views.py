@@ -76,7 +76,8 @@ def ops_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("The realtime page is for staff."))
     local = local_reports()
     processes = ops.all_processes(local[0] if local else None)
-    template = "live/partials/ops_table.html" if request.htmx else "live/ops.html"
+    htmx = request.htmx  # type: ignore[attr-defined]  # set by django-htmx's middleware
+    template = "live/partials/ops_table.html" if htmx else "live/ops.html"
     totals = {
         key: sum(p.get(key) or 0 for p in processes) for key in ("sockets", "events", "deliveries", "dropped")
     }

@@ -82,7 +82,7 @@ class CompiledQuery:
         if self._sql is None:
             self._compile()
 
-    def _statement(self, params: tuple[object, ...]) -> tuple[str, list[object]]:
+    def _statement(self, params: tuple[object, ...]) -> tuple[str, list[Any]]:
         if self._sql is None:
             self._compile()
         values = [
@@ -93,7 +93,7 @@ class CompiledQuery:
         return self._sql, values
 
     def _compile(self) -> None:
-        from django.db.models.query import get_related_populators
+        from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # private: not in django-stubs
 
         queryset = self.build(*self.placeholders)
         compiler = queryset.query.get_compiler(using=queryset.db)

@@ -32,7 +32,7 @@ from typing import Any
 try:
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 except ImportError:  # pragma: no cover (uvicorn is in requirements.txt)
-    WebSocketsSansIOProtocol = None
+    WebSocketsSansIOProtocol = None  # type: ignore[misc,assignment]
 
 from websockets.protocol import State
 
