@@ -213,7 +213,8 @@ def test_the_bell_on_every_page_shows_the_unread_count(team: Board, alice: Any, 
         # and the bell stays live: every page opens a socket (the bell's own where the page has
         # no live regions of its own), so the badge follows without a reload
         assert 'ws-connect="/ws/' in html and 'id="live-socket"' in html, url
-    assert 'ws-connect="/ws/notifications/user/"' in client.get("/chat/").content.decode()
+    assert 'ws-connect="/ws/notifications/user/"' in client.get("/boards/no-such/").content.decode()
+    assert 'ws-connect="/ws/chat/"' in client.get("/chat/").content.decode()  # its room list is live too
     assert "ws-connect" not in Client().get("/accounts/login/").content.decode()  # nobody to tell
 
 
