@@ -41,6 +41,6 @@ def current(topics: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for kind, wanted in ids.items():
         for start in range(0, len(wanted), CHUNK):
-            for ident, seq in _readers[kind](wanted[start : start + CHUNK]).items():
-                found[f"{kind}.{ident}"] = seq
+            for number, seq in _readers[kind](wanted[start : start + CHUNK]).items():
+                found[f"{kind}.{number}"] = seq
     return found

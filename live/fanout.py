@@ -23,7 +23,7 @@ from live.parts import Socket
 from live.registry import Viewer
 from live.wire import Outgoing
 
-Frames = dict[str, dict[str, "str | registry.Variants"]]  # language -> page -> frame
+Frames = dict[str, dict[str, registry.Frame]]  # language -> page -> frame
 
 
 async def render(
@@ -73,7 +73,7 @@ def _render_counting_queries(
     pages: frozenset[str],
     language: str,
     viewers: dict[str, frozenset[Viewer]],
-) -> dict[str, str | registry.Variants]:
+) -> dict[str, registry.Frame]:
     queries = 0
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

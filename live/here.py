@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from live import ops, presence
-from live.parts import Part, Socket
+from live.parts import HubCore, Part, Socket
 from live.publish import EVENT_TYPE, group_name
 from live.schedule import Schedule
 from live.typing import Typing
@@ -36,7 +36,7 @@ class Here(Part):
         TYPING_STOP: "on_typing",
     }
 
-    def __init__(self, hub: Any) -> None:
+    def __init__(self, hub: HubCore) -> None:
         super().__init__(hub)
         self.store = presence.make_store()
         self.typing = Typing()

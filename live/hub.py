@@ -170,6 +170,18 @@ class Hub:
         self._add(sock, added)
         await asyncio.gather(*(self._subscribe(topic) for topic in added))
 
+    # what parts ask of each other, through the hub (live/parts.py: HubCore)
+
+    @property
+    def recovering(self) -> bool:
+        return self.recovery.recovering
+
+    async def show_status(self, state: str, *, announce: bool) -> int:
+        return await self.upkeep.show_status(state, announce=announce)
+
+    async def check_sessions(self, sockets: list[Socket]) -> None:
+        await self.guard.check_sessions(sockets)
+
     async def arrive(self, sock: Socket) -> None:
         """``sock`` sent its snapshot: it counts as here (live/here.py)."""
         await self.here.arrive(sock)
@@ -200,9 +212,10 @@ class Hub:
             if not pages:
                 del self.sockets[topic]
                 grace = settings.LIVE["LEAVE_GRACE"]
-                self._leaving[topic] = asyncio.get_running_loop().call_later(
-                    grace, lambda t=topic: asyncio.ensure_future(self._unsubscribe(t))
-                )
+                self._leaving[topic] = asyncio.get_running_loop().call_later(grace, self._leave_later, topic)
+
+    def _leave_later(self, topic: str) -> None:
+        asyncio.ensure_future(self._unsubscribe(topic))
 
     def figures(self) -> dict[str, Any]:
         sizes = {

@@ -109,7 +109,7 @@ class Outbox:
                 stats.counters["closed_slow_readers"] += 1
                 self.give_up()
             else:
-                self.stalled.append(out if type(out) is str else out.text)
+                self.stalled.append(out.text if isinstance(out, Outgoing) else out)
             return
         if type(out) is Outgoing:
             connection = wire.direct(self.send)  # looked up, not kept: sockets stay small

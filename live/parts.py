@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from live.hub import Hub
+    from live.ops import Reporter
+    from live.ordering import TopicOrder
     from live.registry import Viewer
     from live.schedule import Schedule
     from live.wire import Outgoing
@@ -65,12 +66,47 @@ class Socket(Protocol):
 Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
+class HubCore(Protocol):
+    """What a part may use of its hub (live/hub.py): the whole interface between the two."""
+
+    layer: Any  # the channel layer
+    channel: str  # the hub's own channel on it
+    sockets: dict[str, dict[str, set[Socket]]]  # topic -> page -> local sockets
+    orders: dict[str, TopicOrder]  # topic -> its events in change-number order
+    reporter: Reporter
+
+    @property
+    def recovering(self) -> bool:
+        """Is the layer being recovered (pages say "reconnecting")?"""
+        ...
+
+    def local_sockets(self, topic: str | None = None) -> list[Socket]: ...
+
+    def figures(self) -> dict[str, Any]: ...
+
+    async def resync(self, topic: str, *, recheck: bool = False) -> None: ...
+
+    async def refresh_groups(self) -> None: ...
+
+    async def restart_listening(self) -> None: ...
+
+    def forget_order(self) -> None: ...
+
+    async def show_status(self, state: str, *, announce: bool) -> int:
+        """Put every ready page's connection indicator in ``state``; how many pages."""
+        ...
+
+    async def check_sessions(self, sockets: list[Socket]) -> None:
+        """Sign out the sockets whose session has ended."""
+        ...
+
+
 class Part:
     """A piece of the hub's work beyond the core (see the module docstring)."""
 
     kinds: ClassVar[dict[str, str]] = {}  # event kind -> name of the method that takes it
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: HubCore) -> None:
         self.hub = hub
 
     def handlers(self) -> dict[str, Handler]:

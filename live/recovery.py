@@ -27,7 +27,7 @@ from django.conf import settings
 
 from live import audit, stats
 from live.layer import remembers
-from live.parts import Part
+from live.parts import HubCore, Part
 from live.schedule import Schedule
 from live.watchdog import Watchdog
 
@@ -37,7 +37,7 @@ RECOVERY_RETRY = 1.0  # seconds between attempts to re-join the groups of an unr
 
 
 class Recovery(Part):
-    def __init__(self, hub: Any) -> None:
+    def __init__(self, hub: HubCore) -> None:
         super().__init__(hub)
         self.task: asyncio.Task[None] | None = None
         self.behind: dict[str, int] = {}  # topic -> a change the database had at the last audit
@@ -73,7 +73,7 @@ class Recovery(Part):
 
     async def _recover(self, unreachable: bool) -> None:
         if unreachable:
-            await self.hub.upkeep.show_status("reconnecting", announce=True)
+            await self.hub.show_status("reconnecting", announce=True)
         while True:
             if unreachable:
                 await asyncio.sleep(RECOVERY_RETRY)
@@ -93,7 +93,7 @@ class Recovery(Part):
         # Access changes and ended sessions may have been among what was lost.
         sockets = self.hub.local_sockets()
         try:
-            await self.hub.guard.check_sessions([sock for sock in sockets if sock.ready])
+            await self.hub.check_sessions([sock for sock in sockets if sock.ready])
         except Exception:
             logger.exception("could not check the sessions of the re-synced pages")
         for sock in sockets:

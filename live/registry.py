@@ -19,13 +19,15 @@ from typing import Any, TypeVar
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 
 from live import stats
 
 T = TypeVar("T")
 RESET = "topic.reset"  # an event kind that means "re-send every page on this topic a snapshot"
 
-Renderer = Callable[[dict[str, Any], frozenset[str]], dict[str, "str | Variants"]]
+# What a renderer returns for one event: page name -> one frame for everybody, or variants
+Renderer = Callable[[dict[str, Any], frozenset[str]], dict[str, "Frame"]]
 _renderers: dict[str, list[Renderer]] = {}
 
 
@@ -101,10 +103,13 @@ def remove_renderer(func: Renderer) -> None:
 class Parts:
     """Frames of several renderers for one page, joined per viewer."""
 
-    parts: list[str | Variants]
+    parts: list[Frame]
 
     def pick(self, viewer: Viewer) -> str:
         return "".join(part if isinstance(part, str) else part.pick(viewer) or "" for part in self.parts)
+
+
+Frame = str | Variants | Parts  # one page's part of an event: the same for all, or picked per viewer
 
 
 def renderer_for(kind: str) -> Renderer:
@@ -116,17 +121,20 @@ def renderer_for(kind: str) -> Renderer:
     if len(found) == 1:
         return found[0]
 
-    def joined(event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants | Parts]:
-        frames: dict[str, list[str | Variants]] = {}
+    def joined(event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
+        frames: dict[str, list[Frame]] = {}
         for func in found:
             for page, frame in func(event, pages).items():
                 frames.setdefault(page, []).append(frame)
-        return {
-            page: "".join(parts) if all(isinstance(p, str) for p in parts) else Parts(parts)  # type: ignore[arg-type]
-            for page, parts in frames.items()
-        }
+        return {page: _join(parts) for page, parts in frames.items()}
 
-    return joined  # type: ignore[return-value]
+    return joined
+
+
+def _join(parts: list[Frame]) -> Frame:
+    """Several renderers' frames for one page: one text if none differs by viewer."""
+    texts = [part for part in parts if isinstance(part, str)]
+    return "".join(texts) if len(texts) == len(parts) else Parts(parts)
 
 
 _pass = threading.local()
@@ -159,13 +167,13 @@ def once(key: Hashable, read: Callable[[], T]) -> T:
     return memo[key]
 
 
-def render(template: str, context: dict[str, Any], *, language: str | None = None) -> str:
+def render(template: str, context: dict[str, Any], *, language: str | None = None) -> SafeString:
     """Render one fragment without a request (fragments never depend on who asked) and count it."""
     stats.counters["renders"] += 1
     if language is None:
-        return render_to_string(template, context)
+        return mark_safe(render_to_string(template, context))  # (already safe: typed so)
     with translation.override(language):
-        return render_to_string(template, context)
+        return mark_safe(render_to_string(template, context))
 
 
 _statuses: dict[tuple[str, str, bool], str] = {}
@@ -181,7 +189,7 @@ def render_status(language: str, state: str = "live", *, announce: bool = False)
     with ``announce``, also what screen readers say about it (not on heartbeats)."""
     key = (language, state, announce)
     if key not in _statuses:
-        html = render("live/status.html", {"state": state, "oob": True}, language=language)
+        html: str = render("live/status.html", {"state": state, "oob": True}, language=language)
         if announce:
             html += render("live/announce.html", {"state": state}, language=language)
             if state in ("live", "polling"):  # the server answers again: "could not be reached" goes

@@ -40,7 +40,7 @@ class Upkeep(Part):
         schedule.every(ops.OPS_INTERVAL, self.report, name="ops report", first=0)
 
     async def heartbeat(self) -> None:
-        if self.hub.recovery.recovering:
+        if self.hub.recovering:
             return
         if await self.show_status("live", announce=False):
             stats.counters["heartbeats"] += 1

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from live.cache import LRU
-from live.registry import Variants, add_renderer, remove_renderer
+from live.registry import Frame, Variants, add_renderer, remove_renderer
 
 _declared: dict[str, _Live] = {}
 _snapshots: LRU[SafeString] = LRU("regions", 5000)
@@ -47,7 +47,7 @@ class _Live:
         _declared.pop(self.dom_id, None)
         remove_renderer(self._on_event)
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         raise NotImplementedError
 
     def shows_on(self, page: str) -> bool:
@@ -72,7 +72,7 @@ class _Live:
             keys = {name: event[name] for name in self.keys if name in event}
         return keys if len(keys) == len(self.keys) else None
 
-    def _to_pages(self, html: str, keys: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _to_pages(self, html: str, keys: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         """``html`` for every page present that shows this, narrowed to ``visible_to``."""
         shown = [page for page in pages if self.shows_on(page)]
         frame: str | Variants = html

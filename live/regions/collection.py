@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 
 from live.fragments import oob_delete, oob_into
 from live.regions.base import _lists, _Live
-from live.registry import Parts, Variants, Viewer, once, render, viewers_of
+from live.registry import Frame, Parts, Variants, Viewer, once, render, viewers_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,7 +94,7 @@ class Collection(_Live):
         )
         return html, number
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants | Parts]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         keys = self._event_keys(event)
         pk = event.get(self.item_key)
         shown = [page for page in pages if self.shows_on(page)]
@@ -103,7 +103,7 @@ class Collection(_Live):
         item = once((self.read_item, pk), lambda: self.read_item(pk, **keys))
         was = event.get("was")
         off = oob_delete(self.item_id(pk)) if was is not None else ""  # on no page yet: nothing to take off
-        frame: str | Variants | Parts = off
+        frame: str | Variants = off
         if item is not None:
             target = self.dom_id.format(list=self.place(item), **keys)
 
@@ -120,7 +120,7 @@ class Collection(_Live):
         if was in self.limits and (item is None or self.place(item) != was):
             refill = self._refill(was, event["seq"], keys, shown)
             if refill is not None:
-                frame = Parts([frame, refill])
+                return dict.fromkeys(shown, Parts([frame, refill]))
         return dict.fromkeys(shown, frame)
 
     def _refill(self, name: str, upto: int, keys: dict[str, Any], pages: list[str]) -> Variants | None:

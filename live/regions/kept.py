@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 
 from live import presence, typing
 from live.regions.base import _Live
-from live.registry import Variants, render
+from live.registry import Frame, render
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +35,7 @@ class _KeptByHubs(_Live):
     def render(self, *, oob: bool, **keys: Any) -> SafeString:
         return render(self.template, {"id": self.dom_id.format(**keys), "names": None, "oob": oob})
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         return {}  # the hubs send it (live/hub.py)
 
 

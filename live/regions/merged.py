@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.utils.safestring import SafeString
@@ -37,9 +38,15 @@ from django.utils.safestring import SafeString
 from live import stats
 from live.fragments import oob_into
 from live.regions.base import _Live
-from live.registry import Variants, Viewer, once, render, viewers_of
+from live.registry import Frame, Variants, Viewer, once, render, viewers_of
 
 _NOBODY = object()  # the audience of a viewer the render did not know: no frame
+
+
+def _audience_of(audiences: dict[Viewer, Hashable], viewer: Viewer) -> Hashable:
+    return audiences.get(viewer, _NOBODY)
+
+
 # dom id -> the order of the newest item this process has put on top of that list
 _newest: dict[str, int] = {}
 
@@ -77,7 +84,7 @@ class MergedStream(_Live):
         change number in ``upto`` (key -> number)."""
         return self.render(oob=True, items=self.items(upto, self.limit(page)))
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         keys = self._event_keys(event)
         pk = event.get(self.item_key)
         shown = frozenset(page for page in pages if self.shows_on(page))
@@ -92,14 +99,14 @@ class MergedStream(_Live):
             return dict.fromkeys(shown, oob_into(self.dom_id, "afterbegin", self.item(new)))
         stats.counters["feeds_reordered"] += 1
         newest = _newest[self.dom_id]
-        frames: dict[str, str | Variants] = {}
+        frames: dict[str, Frame] = {}
         for page in shown:
             # each viewer's audience, worked out here in the render (it may read the database);
             # a viewer who came meanwhile gets nothing (its snapshot holds the list)
             audiences = {viewer: self.audience(viewer) for viewer in viewers_of(page)}
-            whole = {
+            whole: dict[Hashable, str] = {
                 key: self.render(oob=True, items=self.items_upto(key, newest, self.limit(page)))
                 for key in set(audiences.values())
             }
-            frames[page] = Variants(key=lambda viewer, a=audiences: a.get(viewer, _NOBODY), frames=whole)
+            frames[page] = Variants(key=partial(_audience_of, audiences), frames=whole)
         return frames

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from live.fragments import oob_into
 from live.publish import publish
 from live.regions.base import _Live
-from live.registry import Variants, once, render
+from live.registry import Frame, once, render
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +55,7 @@ class Region(_Live):
         version = self.version(**keys)
         return self._cached(keys, version, lambda: self.render(oob=True, **keys)), version
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         keys = self._event_keys(event)
         if keys is None or not any(self.shows_on(page) for page in pages):
             return {}
@@ -119,7 +119,7 @@ class Stream(_Live):
             upto = self.version(**keys)  # type: ignore[misc]
         return self._cached(keys, upto, lambda: self.render(oob=True, upto=upto, **keys)), upto
 
-    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, str | Variants]:
+    def _on_event(self, event: dict[str, Any], pages: frozenset[str]) -> dict[str, Frame]:
         keys = self._event_keys(event)
         pk = event.get(self.item_key)
         if keys is None or not pk or not any(self.shows_on(page) for page in pages):

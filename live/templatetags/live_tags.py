@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.conf import settings
+from django.template import TemplateSyntaxError
 from django.utils.safestring import SafeString
 
 from live import htmx
@@ -20,9 +23,15 @@ def live_status_pace() -> str:
 def live_region(dom_id: str, **keys: object) -> str:
     """A declared region (live/regions/) as it is now, where the page shows it:
     ``{% live_region "board-{board}-due" board=board.pk %}``."""
-    from live.regions import declared
+    from live.regions import Collection, MergedStream, declared
 
-    return declared(dom_id).render(oob=False, **keys)
+    region = declared(dom_id)
+    if isinstance(region, Collection | MergedStream):  # (their pages render them with the viewer)
+        raise TemplateSyntaxError(
+            f"{dom_id!r} is a {type(region).__name__}: render it in the view, not with live_region"
+        )
+    named: dict[str, Any] = dict(keys)
+    return region.render(oob=False, **named)
 
 
 @register.simple_tag
