@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 BACKLOG_LIMIT = 500  # events waiting for a snapshot; past this, take a fresh snapshot instead
 STALLED_LIMIT = 100  # frames waiting for a peer that does not read; past this, give up on it
 
+_UNKNOWN = object()
 Parked = tuple[str | None, int | None, "str | Outgoing"]
 
 
@@ -60,13 +61,14 @@ class Outbox:
     """One socket's writing: ``send`` is the server's ASGI send; ``give_up`` is called once
     when the peer has stopped reading."""
 
-    __slots__ = ("send", "give_up", "backlog", "stalled", "overflowed")
+    __slots__ = ("send", "give_up", "backlog", "stalled", "overflowed", "_direct")
 
     def __init__(self, send: Callable[[dict[str, Any]], Any], give_up: Callable[[], None]) -> None:
         self.send, self.give_up = send, give_up
         self.backlog: deque[Parked] | None = None  # frames waiting for a snapshot
         self.stalled: deque[str] | None = None  # frames behind one the peer has not read yet
         self.overflowed = False  # the backlog ran over: the snapshot must be taken again
+        self._direct: Any = _UNKNOWN  # the server connection frames may be written to (live/wire.py)
 
     # --- the backlog, while a snapshot is sent ---------------------------------------------
 
@@ -112,7 +114,9 @@ class Outbox:
                 self.stalled.append(out.text if isinstance(out, Outgoing) else out)
             return
         if type(out) is Outgoing:
-            connection = wire.direct(self.send)  # looked up, not kept: sockets stay small
+            connection = self._direct
+            if connection is _UNKNOWN:  # looked up once per socket
+                connection = self._direct = wire.direct(self.send)
             if connection is not None and wire.write(connection, out):
                 stats.counters["direct_writes"] += 1
                 return

@@ -21,11 +21,27 @@ its module is fixed. CI runs the engine's tests a second time with ``LIVE_FAST_P
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.signals import setting_changed
 
 NAMES = ("UVICORN", "ORM", "SESSIONS", "CHANNELS_REDIS")
+
+_flags: dict[str, bool] = {}  # read once (asked on every frame written); forgotten when LIVE changes
 
 
 def on(name: str) -> bool:
     """Whether the fast path for library ``name`` (one of :data:`NAMES`) is turned on."""
-    return bool(settings.LIVE.get(f"FAST_{name}", True))
+    flag = _flags.get(name)
+    if flag is None:
+        flag = _flags[name] = bool(settings.LIVE.get(f"FAST_{name}", True))
+    return flag
+
+
+def _forget(setting: str, **kwargs: Any) -> None:
+    if setting == "LIVE":
+        _flags.clear()
+
+
+setting_changed.connect(_forget)
