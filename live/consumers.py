@@ -49,6 +49,7 @@ from live.outbox import Outbox
 from live.protocol import CloseCode, FrameError, FrameTooBig, Inbound
 from live.ratelimit import Limiter
 from live.registry import Viewer, render, render_status
+from live.upkeep import rotation_deadline
 from live.wire import Outgoing
 
 logger = logging.getLogger(__name__)
@@ -163,13 +164,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.hub = await Hub.current()
         await self.hub.join(self, self.topics)
-        self.rotate_at = Hub.rotation_deadline()
+        self.rotate_at = rotation_deadline()
         self.outbox = Outbox(self.base_send, self._give_up)
         await self.accept()
         stats.counters["connects"] += 1
         await self.send_snapshot()
         if self.presence_topics:
-            await self.hub.arrive(self)
+            await self.hub.here.arrive(self)
 
     @property
     def session_key(self) -> str | None:
@@ -388,7 +389,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _handle(self, inbound: Inbound) -> None:
         if self.hub is not None and self.presence_topics:
-            await self.hub.touch(self)
+            await self.hub.here.touch(self)
         handler = self.actions.get(inbound.action)
         if handler is None:
             stats.counters["frames_rejected"] += 1

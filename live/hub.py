@@ -41,7 +41,7 @@ from live.publish import EVENT_TYPE, group_name
 from live.recovery import Recovery
 from live.registry import Viewer
 from live.schedule import Schedule
-from live.upkeep import Upkeep, rotation_deadline
+from live.upkeep import Upkeep
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,6 @@ class Hub:
     recovery: Recovery
     upkeep: Upkeep
     PARTS: dict[str, type[Part]] = {"here": Here, "guard": Guard, "recovery": Recovery, "upkeep": Upkeep}
-
-    rotation_deadline = staticmethod(rotation_deadline)
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -181,14 +179,6 @@ class Hub:
 
     async def check_sessions(self, sockets: list[Socket]) -> None:
         await self.guard.check_sessions(sockets)
-
-    async def arrive(self, sock: Socket) -> None:
-        """``sock`` sent its snapshot: it counts as here (live/here.py)."""
-        await self.here.arrive(sock)
-
-    async def touch(self, sock: Socket) -> None:
-        """``sock``'s user did something: they are active (live/here.py)."""
-        await self.here.touch(sock)
 
     def _add(self, sock: Socket, topics: Iterable[str]) -> None:
         for topic in topics:

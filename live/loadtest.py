@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import os
 import re
 import statistics
 import sys
@@ -34,6 +33,8 @@ from urllib.parse import urlsplit
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
+
+from live.procstats import cpu_seconds, idle_cpu, rss_kb
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -106,63 +107,6 @@ def percentiles(values: list[float]) -> dict[str, float]:
         "max": round(ordered[-1], 2),
         "mean": round(statistics.fmean(ordered), 2),
     }
-
-
-# --- the server process, read from /proc -------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (a multi-worker server is one parent and its workers)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    todo += [int(child) for child in children.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def rss_kb(pid: int | None) -> int | None:
-    """Resident memory of the server's processes, in KiB."""
-    if pid is None:
-        return None
-    total = 0
-    for process in process_tree(pid):
-        try:
-            with open(f"/proc/{process}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            continue
-    return total or None
-
-
-async def idle_cpu(pid: int | None, seconds: float) -> float | None:
-    """CPU seconds per second the server spends with its sockets open and no events."""
-    before = cpu_seconds(pid)
-    if before is None or seconds <= 0:
-        return None
-    await asyncio.sleep(seconds)
-    after = cpu_seconds(pid)
-    return None if after is None else (after - before) / seconds
-
-
-def cpu_seconds(pid: int | None) -> float | None:
-    """CPU time (user + system) the server's processes have used."""
-    if pid is None:
-        return None
-    total = 0.0
-    for process in process_tree(pid):
-        try:
-            with open(f"/proc/{process}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            continue
-    return total
 
 
 def api(options: Options, token: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

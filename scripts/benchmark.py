@@ -260,7 +260,8 @@ def main() -> None:
 def hold(n: int, command: list[str], env: dict[str, str], workdir: Path, name: str) -> float:
     """RSS growth per socket while ``n`` sockets are held open (after 50 warm-up sockets)."""
     from dashboard.load import board_load
-    from live.loadtest import Options, Run, rss_kb
+    from live.loadtest import Options, Run
+    from live.procstats import rss_kb
 
     with running(command, env, workdir / f"hold-{name}.log") as (port, pid):
         url = f"http://127.0.0.1:{port}"
